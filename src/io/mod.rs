@@ -1,0 +1,96 @@
+//! Input and output: data-set files (a folder of CSV files or one JSON
+//! document), their validation into a [`crate::domain::DataSet`], writing, and
+//! the synthetic data generator.
+
+pub mod format;
+pub mod generate;
+mod load;
+pub mod table;
+mod write;
+
+pub use load::{load, load_csv_dir, load_json, tables_to_dataset};
+pub use write::{write_csv_dir, write_json};
+
+use std::fmt;
+
+/// One problem in an input file: where, which field, the bad value, what is
+/// wrong and what would fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// File name (`children.csv`) or JSON document.
+    pub file: String,
+    /// 1-based line (CSV; the header is line 1).
+    pub line: Option<u64>,
+    /// JSON path such as `children[3]`.
+    pub path: Option<String>,
+    /// Id of the record, when known.
+    pub record: Option<String>,
+    /// Field (column) name.
+    pub field: Option<String>,
+    /// The offending value (shortened).
+    pub value: Option<String>,
+    /// What is wrong.
+    pub problem: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, " line {l}")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, " {p}")?;
+        }
+        if let Some(r) = &self.record {
+            write!(f, " (id {r})")?;
+        }
+        if let Some(fl) = &self.field {
+            write!(f, ", field `{fl}`")?;
+        }
+        if let Some(v) = &self.value {
+            write!(f, " = {v:?}")?;
+        }
+        write!(f, ": {}; fix: {}", self.problem, self.fix)
+    }
+}
+
+/// Why a data set could not be loaded or written.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The data-set path does not exist or is not a folder/JSON file.
+    #[error("cannot read data set {path}: {reason}")]
+    Unreadable {
+        /// The path given.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The data set has errors; all of them are listed.
+    #[error("data set {path} has {} error(s):\n{}", errors.len(), join_errors(errors))]
+    Invalid {
+        /// The path given.
+        path: String,
+        /// Every problem found.
+        errors: Vec<InputError>,
+    },
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// Target path.
+        path: String,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn join_errors(errors: &[InputError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  - {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,10 @@
+//! # Homeward
+//!
+//! Foster-care placement matching: which carer households fit a child, and
+//! why. Data flows one way: [`io`] → [`domain`] → [`geo`] → [`scoring`] →
+//! ranked matches.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod domain;
+pub mod io;
