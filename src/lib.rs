@@ -7,4 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod domain;
+pub mod geo;
 pub mod io;
+pub mod scoring;

@@ -107,7 +107,9 @@ impl PlacementTypes {
     }
     /// The types in the set, in [`PlacementType::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = PlacementType> {
-        PlacementType::ALL.into_iter().filter(move |t| self.contains(*t))
+        PlacementType::ALL
+            .into_iter()
+            .filter(move |t| self.contains(*t))
     }
 }
 

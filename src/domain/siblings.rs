@@ -35,6 +35,10 @@ pub fn sibling_groups(data: &DataSet) -> Vec<SiblingGroup> {
             SiblingGroup { members }
         })
         .collect();
-    groups.sort_by(|x, y| data.child(x.members[0]).id.cmp(&data.child(y.members[0]).id));
+    groups.sort_by(|x, y| {
+        data.child(x.members[0])
+            .id
+            .cmp(&data.child(y.members[0]).id)
+    });
     groups
 }

@@ -3,10 +3,18 @@
 use super::table::{Column, FileSpec, Kind};
 
 const fn req(name: &'static str, kind: Kind) -> Column {
-    Column { name, required: true, kind }
+    Column {
+        name,
+        required: true,
+        kind,
+    }
 }
 const fn opt(name: &'static str, kind: Kind) -> Column {
-    Column { name, required: false, kind }
+    Column {
+        name,
+        required: false,
+        kind,
+    }
 }
 
 /// `places.csv`.

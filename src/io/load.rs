@@ -49,20 +49,28 @@ pub fn load_json(path: &Path) -> Result<DataSet, DataError> {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut errors = Vec::new();
     let tables = read_json(&FILES, &name, std::io::BufReader::new(file), &mut errors);
     finish(path, tables, errors)
 }
 
-fn finish(path: &Path, tables: Vec<Table>, mut errors: Vec<InputError>) -> Result<DataSet, DataError> {
+fn finish(
+    path: &Path,
+    tables: Vec<Table>,
+    mut errors: Vec<InputError>,
+) -> Result<DataSet, DataError> {
     let data = tables_to_dataset(&tables, &mut errors);
     if errors.is_empty() {
         Ok(data)
     } else {
-        Err(DataError::Invalid { path: path.display().to_string(), errors })
+        Err(DataError::Invalid {
+            path: path.display().to_string(),
+            errors,
+        })
     }
 }
 
@@ -78,8 +86,18 @@ struct Fields<'a, 'e> {
 impl<'a, 'e> Fields<'a, 'e> {
     fn new(spec: &'a FileSpec, row: &'a Row, errors: &'e mut Vec<InputError>) -> Self {
         let id = row.values.first().cloned().flatten();
-        let id = if spec.columns[0].name == "id" { id } else { None };
-        Fields { spec, row, id, errors, bad: false }
+        let id = if spec.columns[0].name == "id" {
+            id
+        } else {
+            None
+        };
+        Fields {
+            spec,
+            row,
+            id,
+            errors,
+            bad: false,
+        }
     }
 
     fn raw(&self, name: &str) -> Option<&'a str> {
@@ -87,7 +105,13 @@ impl<'a, 'e> Fields<'a, 'e> {
         self.row.values.get(c).and_then(|v| v.as_deref())
     }
 
-    fn fail(&mut self, field: &str, value: Option<&str>, problem: impl Into<String>, fix: impl Into<String>) {
+    fn fail(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
         self.bad = true;
         self.errors.push(InputError {
             file: self.row.loc.file.clone(),
@@ -113,7 +137,12 @@ impl<'a, 'e> Fields<'a, 'e> {
     fn id(&mut self, name: &str) -> Option<&'a str> {
         let v = self.text(name)?;
         if v.chars().count() > 64 || !v.chars().all(|c| c.is_alphanumeric() || "-_.:".contains(c)) {
-            self.fail(name, Some(v), "not a valid id", "use at most 64 letters, digits, '-', '_', '.' or ':'");
+            self.fail(
+                name,
+                Some(v),
+                "not a valid id",
+                "use at most 64 letters, digits, '-', '_', '.' or ':'",
+            );
             return None;
         }
         Some(v)
@@ -131,20 +160,38 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     fn int_in(&mut self, name: &str, lo: i64, hi: i64) -> Option<i64> {
-        let x: i64 = self.parse(name, "a whole number", &format!("write a whole number from {lo} to {hi}"))?;
+        let x: i64 = self.parse(
+            name,
+            "a whole number",
+            &format!("write a whole number from {lo} to {hi}"),
+        )?;
         if x < lo || x > hi {
             let v = x.to_string();
-            self.fail(name, Some(&v), format!("out of range {lo}…{hi}"), format!("use a value from {lo} to {hi}"));
+            self.fail(
+                name,
+                Some(&v),
+                format!("out of range {lo}…{hi}"),
+                format!("use a value from {lo} to {hi}"),
+            );
             return None;
         }
         Some(x)
     }
 
     fn float_in(&mut self, name: &str, lo: f64, hi: f64) -> Option<f64> {
-        let x: f64 = self.parse(name, "a number", &format!("write a decimal number from {lo} to {hi}"))?;
+        let x: f64 = self.parse(
+            name,
+            "a number",
+            &format!("write a decimal number from {lo} to {hi}"),
+        )?;
         if !x.is_finite() || x < lo || x > hi {
             let v = self.raw(name).unwrap_or_default();
-            self.fail(name, Some(v), format!("out of range {lo}…{hi}"), format!("use a value from {lo} to {hi}"));
+            self.fail(
+                name,
+                Some(v),
+                format!("out of range {lo}…{hi}"),
+                format!("use a value from {lo} to {hi}"),
+            );
             return None;
         }
         Some(x)
@@ -155,11 +202,21 @@ impl<'a, 'e> Fields<'a, 'e> {
         match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
             Ok(d) if (1900..=2200).contains(&d.year()) => Some(d),
             Ok(_) => {
-                self.fail(name, Some(v), "date out of range 1900…2200", "check the year");
+                self.fail(
+                    name,
+                    Some(v),
+                    "date out of range 1900…2200",
+                    "check the year",
+                );
                 None
             }
             Err(_) => {
-                self.fail(name, Some(v), "not a valid date", "write the date as YYYY-MM-DD, e.g. 2019-04-30");
+                self.fail(
+                    name,
+                    Some(v),
+                    "not a valid date",
+                    "write the date as YYYY-MM-DD, e.g. 2019-04-30",
+                );
                 None
             }
         }
@@ -184,8 +241,17 @@ impl<'a, 'e> Fields<'a, 'e> {
         match options.iter().find(|(k, _)| *k == v) {
             Some((_, t)) => Some(*t),
             None => {
-                let allowed = options.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
-                self.fail(name, Some(v), "not an allowed value", format!("use one of: {allowed}"));
+                let allowed = options
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.fail(
+                    name,
+                    Some(v),
+                    "not an allowed value",
+                    format!("use one of: {allowed}"),
+                );
                 None
             }
         }
@@ -193,7 +259,12 @@ impl<'a, 'e> Fields<'a, 'e> {
 
     fn list(&self, name: &str) -> Vec<&'a str> {
         self.raw(name)
-            .map(|v| v.split(';').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -210,13 +281,23 @@ fn parse_needs(f: &mut Fields<'_, '_>, name: &str, items: &[&str]) -> Vec<Need> 
         let (code, sev) = item.split_once(':').unwrap_or((item, ""));
         let Some(code) = NeedCode::parse(code.trim()) else {
             let allowed = NeedCode::ALL.map(|c| c.as_str()).join(", ");
-            f.fail(name, Some(item), "unknown need code", format!("use code:severity with a code from {allowed}"));
+            f.fail(
+                name,
+                Some(item),
+                "unknown need code",
+                format!("use code:severity with a code from {allowed}"),
+            );
             continue;
         };
         let severity = match sev.trim().parse::<u8>() {
             Ok(s @ 1..=3) => s,
             _ => {
-                f.fail(name, Some(item), "severity must be 1, 2 or 3", "write e.g. intellectual:2");
+                f.fail(
+                    name,
+                    Some(item),
+                    "severity must be 1, 2 or 3",
+                    "write e.g. intellectual:2",
+                );
                 continue;
             }
         };
@@ -236,14 +317,21 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new() -> Self {
-        Index { map: HashMap::new() }
+        Index {
+            map: HashMap::new(),
+        }
     }
 }
 
 fn dup_error(f: &mut Fields<'_, '_>, first: Option<u64>) {
     let id = f.id.clone().unwrap_or_default();
     let where_ = first.map_or_else(|| "earlier".to_owned(), |l| format!("on line {l}"));
-    f.fail("id", Some(&id), format!("duplicate id (first {where_})"), "give every record its own id");
+    f.fail(
+        "id",
+        Some(&id),
+        format!("duplicate id (first {where_})"),
+        "give every record its own id",
+    );
 }
 
 struct Langs {
@@ -256,13 +344,24 @@ impl Langs {
         if let Some(l) = self.map.get(code) {
             return Some(*l);
         }
-        let valid = (2..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        let valid = (2..=8).contains(&code.len())
+            && code.chars().all(|c| c.is_ascii_lowercase() || c == '-');
         if !valid {
-            f.fail(field, Some(code), "not a language code", "use ISO 639 codes in lower case, e.g. sr;rom");
+            f.fail(
+                field,
+                Some(code),
+                "not a language code",
+                "use ISO 639 codes in lower case, e.g. sr;rom",
+            );
             return None;
         }
         if self.codes.len() >= 64 {
-            f.fail(field, Some(code), "more than 64 distinct languages in one data set", "map rare languages to a shared code");
+            f.fail(
+                field,
+                Some(code),
+                "more than 64 distinct languages in one data set",
+                "map rare languages to a shared code",
+            );
             return None;
         }
         let l = Language(self.codes.len() as u8);
@@ -277,14 +376,24 @@ impl Langs {
         for it in items {
             if let Some(l) = self.get(f, field, it) {
                 if out.contains(&l) {
-                    f.fail(field, Some(it), "language listed twice", "list each language once");
+                    f.fail(
+                        field,
+                        Some(it),
+                        "language listed twice",
+                        "list each language once",
+                    );
                 } else {
                     out.push(l);
                 }
             }
         }
         if out.is_empty() && f.raw(field).is_some() && !f.bad {
-            f.fail(field, f.raw(field), "no language given", "list at least one language code");
+            f.fail(
+                field,
+                f.raw(field),
+                "no language given",
+                "list at least one language code",
+            );
         }
         out
     }
@@ -303,7 +412,10 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             .unwrap_or(&empty)
     };
     let mut data = DataSet::default();
-    let mut langs = Langs { codes: Vec::new(), map: HashMap::new() };
+    let mut langs = Langs {
+        codes: Vec::new(),
+        map: HashMap::new(),
+    };
 
     // Places.
     let mut places = Index::new();
@@ -328,7 +440,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         if let (false, Some(id), Some(name), Some(region), Some(lat), Some(lon), Some(population)) =
             (f.bad, id, name, region, lat, lon, population)
         {
-            places.map.insert(id, (data.places.len() as u32, row.loc.line));
+            places
+                .map
+                .insert(id, (data.places.len() as u32, row.loc.line));
             data.places.push(Place {
                 id: PlaceId(id.to_owned()),
                 name: name.to_owned(),
@@ -341,21 +455,26 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         }
     }
     if table("places").present && table("places").rows.is_empty() {
-        errors.push(file_error("places", "no places", "a data set needs at least one place"));
+        errors.push(file_error(
+            "places",
+            "no places",
+            "a data set needs at least one place",
+        ));
     }
-    let place_ref = |f: &mut Fields<'_, '_>, name: &str, required: bool| -> Option<Option<PlaceIx>> {
-        let v = if required { f.text(name) } else { f.raw(name) };
-        match v {
-            None => Some(None),
-            Some(v) => match places.map.get(v) {
-                Some((i, _)) => Some(Some(PlaceIx(*i))),
-                None => {
-                    f.fail(name, Some(v), "unknown place id", "use an id from places");
-                    None
-                }
-            },
-        }
-    };
+    let place_ref =
+        |f: &mut Fields<'_, '_>, name: &str, required: bool| -> Option<Option<PlaceIx>> {
+            let v = if required { f.text(name) } else { f.raw(name) };
+            match v {
+                None => Some(None),
+                Some(v) => match places.map.get(v) {
+                    Some((i, _)) => Some(Some(PlaceIx(*i))),
+                    None => {
+                        f.fail(name, Some(v), "unknown place id", "use an id from places");
+                        None
+                    }
+                },
+            }
+        };
 
     // Institutions.
     let mut insts = Index::new();
@@ -366,20 +485,36 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         let place = place_ref(&mut f, "place_id", true).flatten();
         let kind = f.choice(
             "kind",
-            &[("large_residential", InstitutionKind::LargeResidential), ("small_group_home", InstitutionKind::SmallGroupHome)],
+            &[
+                ("large_residential", InstitutionKind::LargeResidential),
+                ("small_group_home", InstitutionKind::SmallGroupHome),
+            ],
         );
         let capacity = f.int_in("capacity", 1, 100_000);
-        let closure = if f.raw("planned_closure").is_some() { f.date("planned_closure").map(Some) } else { Some(None) };
+        let closure = if f.raw("planned_closure").is_some() {
+            f.date("planned_closure").map(Some)
+        } else {
+            Some(None)
+        };
         if let Some(id) = id {
             if let Some((_, first)) = insts.map.get(id) {
                 let first = *first;
                 dup_error(&mut f, first);
             }
         }
-        if let (false, Some(id), Some(name), Some(place), Some(kind), Some(capacity), Some(planned_closure)) =
-            (f.bad, id, name, place, kind, capacity, closure)
+        if let (
+            false,
+            Some(id),
+            Some(name),
+            Some(place),
+            Some(kind),
+            Some(capacity),
+            Some(planned_closure),
+        ) = (f.bad, id, name, place, kind, capacity, closure)
         {
-            insts.map.insert(id, (data.institutions.len() as u32, row.loc.line));
+            insts
+                .map
+                .insert(id, (data.institutions.len() as u32, row.loc.line));
             data.institutions.push(Institution {
                 id: InstitutionId(id.to_owned()),
                 name: name.to_owned(),
@@ -422,7 +557,11 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                     continue;
                 }
             };
-            let need_items: Vec<&str> = needs.split('+').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let need_items: Vec<&str> = needs
+                .split('+')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
             let needs = parse_needs(&mut f, "current_children", &need_items);
             current.push(CurrentChild { age, needs });
         }
@@ -431,18 +570,33 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         if let (Some(lo), Some(hi)) = (min_age, max_age) {
             if lo > hi {
                 let v = format!("{lo}…{hi}");
-                f.fail("max_age", Some(&v), "approved age range is inverted (min_age > max_age)", "swap min_age and max_age");
+                f.fail(
+                    "max_age",
+                    Some(&v),
+                    "approved age range is inverted (min_age > max_age)",
+                    "swap min_age and max_age",
+                );
             }
         }
         let mut ptypes = PlacementTypes::default();
         for item in f.list("placement_types") {
             match types.iter().find(|(k, _)| *k == item) {
                 Some((_, t)) => ptypes.insert(*t),
-                None => f.fail("placement_types", Some(item), "unknown placement type", "use emergency, short_term and/or long_term separated by ;"),
+                None => f.fail(
+                    "placement_types",
+                    Some(item),
+                    "unknown placement type",
+                    "use emergency, short_term and/or long_term separated by ;",
+                ),
             }
         }
         if ptypes.0 == 0 && !f.bad {
-            f.fail("placement_types", f.raw("placement_types"), "no placement type", "list at least one of emergency;short_term;long_term");
+            f.fail(
+                "placement_types",
+                f.raw("placement_types"),
+                "no placement type",
+                "list at least one of emergency;short_term;long_term",
+            );
         }
         let mut supported = [0u8; NeedCode::COUNT];
         for n in f.needs("supported_needs") {
@@ -454,18 +608,37 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             None | Some("any") => Some(None),
             Some(_) => f.choice("pref_sex", &[("F", Some(Sex::F)), ("M", Some(Sex::M))]),
         };
-        let pref_min = if f.raw("pref_min_age").is_some() { f.int_in("pref_min_age", 0, 17).map(|v| Some(v as u8)) } else { Some(None) };
-        let pref_max = if f.raw("pref_max_age").is_some() { f.int_in("pref_max_age", 0, 17).map(|v| Some(v as u8)) } else { Some(None) };
+        let pref_min = if f.raw("pref_min_age").is_some() {
+            f.int_in("pref_min_age", 0, 17).map(|v| Some(v as u8))
+        } else {
+            Some(None)
+        };
+        let pref_max = if f.raw("pref_max_age").is_some() {
+            f.int_in("pref_max_age", 0, 17).map(|v| Some(v as u8))
+        } else {
+            Some(None)
+        };
         if let (Some(Some(lo)), Some(Some(hi))) = (pref_min, pref_max) {
             if lo > hi {
                 let v = format!("{lo}…{hi}");
-                f.fail("pref_max_age", Some(&v), "preferred age range is inverted", "swap pref_min_age and pref_max_age");
+                f.fail(
+                    "pref_max_age",
+                    Some(&v),
+                    "preferred age range is inverted",
+                    "swap pref_min_age and pref_max_age",
+                );
             }
         }
         let siblings = f.bool_or("accepts_sibling_groups", true);
         let status = match f.raw("status") {
             None => Some(CarerStatus::Available),
-            Some(_) => f.choice("status", &[("available", CarerStatus::Available), ("paused", CarerStatus::Paused)]),
+            Some(_) => f.choice(
+                "status",
+                &[
+                    ("available", CarerStatus::Available),
+                    ("paused", CarerStatus::Paused),
+                ],
+            ),
         };
         let heritage = f.raw("heritage").map(str::to_owned);
         if let Some(id) = id {
@@ -474,10 +647,27 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                 dup_error(&mut f, first);
             }
         }
-        if let (false, Some(id), Some(place), Some(kind), Some(approved), Some(min_age), Some(max_age), Some(accessible), Some(pref_sex), Some(pref_min), Some(pref_max), Some(siblings), Some(status)) =
-            (f.bad, id, place, kind, approved, min_age, max_age, accessible, pref_sex, pref_min, pref_max, siblings, status)
-        {
-            carers.map.insert(id, (data.carers.len() as u32, row.loc.line));
+        if let (
+            false,
+            Some(id),
+            Some(place),
+            Some(kind),
+            Some(approved),
+            Some(min_age),
+            Some(max_age),
+            Some(accessible),
+            Some(pref_sex),
+            Some(pref_min),
+            Some(pref_max),
+            Some(siblings),
+            Some(status),
+        ) = (
+            f.bad, id, place, kind, approved, min_age, max_age, accessible, pref_sex, pref_min,
+            pref_max, siblings, status,
+        ) {
+            carers
+                .map
+                .insert(id, (data.carers.len() as u32, row.loc.line));
             data.carers.push(Carer {
                 id: CarerId(id.to_owned()),
                 place,
@@ -513,7 +703,12 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             Some(v) => match insts.map.get(v) {
                 Some((i, _)) => Some(Some(InstitutionIx(*i))),
                 None => {
-                    f.fail("institution_id", Some(v), "unknown institution id", "use an id from institutions");
+                    f.fail(
+                        "institution_id",
+                        Some(v),
+                        "unknown institution id",
+                        "use an id from institutions",
+                    );
                     None
                 }
             },
@@ -523,7 +718,12 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             (Some(Some(i)), Some(cur)) => {
                 let ip = data.institutions[i.get()].place;
                 if cur.is_some_and(|c| c != ip) {
-                    f.fail("current_place_id", f.raw("current_place_id"), "differs from the place of the child's institution", "leave current_place_id empty for children in an institution");
+                    f.fail(
+                        "current_place_id",
+                        f.raw("current_place_id"),
+                        "differs from the place of the child's institution",
+                        "leave current_place_id empty for children in an institution",
+                    );
                     None
                 } else {
                     Some(ip)
@@ -531,7 +731,12 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             }
             (Some(None), Some(Some(p))) => Some(p),
             (Some(None), Some(None)) => {
-                f.fail("current_place_id", None, "value is missing", "give current_place_id, or institution_id for a child in an institution");
+                f.fail(
+                    "current_place_id",
+                    None,
+                    "value is missing",
+                    "give current_place_id, or institution_id for a child in an institution",
+                );
                 None
             }
             _ => None,
@@ -545,14 +750,24 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         if let (Some(b), Some(e)) = (birth, entered) {
             if e < b {
                 let v = e.to_string();
-                f.fail("entered_care", Some(&v), "entered care before the birth date", "check birth_date and entered_care");
+                f.fail(
+                    "entered_care",
+                    Some(&v),
+                    "entered care before the birth date",
+                    "check birth_date and entered_care",
+                );
             }
         }
         let mut kin = Vec::new();
         for k in f.list("kin_carer_ids") {
             match carers.map.get(k) {
                 Some((i, _)) => kin.push(CarerIx(*i)),
-                None => f.fail("kin_carer_ids", Some(k), "unknown carer id", "use ids from carers"),
+                None => f.fail(
+                    "kin_carer_ids",
+                    Some(k),
+                    "unknown carer id",
+                    "use ids from carers",
+                ),
             }
         }
         let heritage = f.raw("heritage").map(str::to_owned);
@@ -562,15 +777,43 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                 match (first_inst, inst_raw) {
                     (Some(a), Some(b)) if a != b => {
                         let v = format!("{a} and {b}");
-                        f.fail("institution_id", Some(&v), format!("child {id} is listed in two institutions (first on line {})", first.unwrap_or(0)), "keep one row per child, in the institution where the child lives now");
+                        f.fail(
+                            "institution_id",
+                            Some(&v),
+                            format!(
+                                "child {id} is listed in two institutions (first on line {})",
+                                first.unwrap_or(0)
+                            ),
+                            "keep one row per child, in the institution where the child lives now",
+                        );
                     }
                     _ => dup_error(&mut f, first),
                 }
             }
         }
-        if let (false, Some(id), Some(birth_date), Some(sex), Some(institution), Some(location), Some(birth_family_place), Some(school_place), Some(placement_type), Some(entered_care)) =
-            (f.bad, id, birth, sex, institution, location, birth_place, school, ptype, entered)
-        {
+        if let (
+            false,
+            Some(id),
+            Some(birth_date),
+            Some(sex),
+            Some(institution),
+            Some(location),
+            Some(birth_family_place),
+            Some(school_place),
+            Some(placement_type),
+            Some(entered_care),
+        ) = (
+            f.bad,
+            id,
+            birth,
+            sex,
+            institution,
+            location,
+            birth_place,
+            school,
+            ptype,
+            entered,
+        ) {
             children.insert(id, (data.children.len() as u32, row.loc.line, inst_raw));
             data.children.push(Child {
                 id: ChildId(id.to_owned()),
@@ -589,7 +832,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             });
         } else if let Some(id) = id {
             // Remember the id so that later references are not reported twice.
-            children.entry(id).or_insert((u32::MAX, row.loc.line, inst_raw));
+            children
+                .entry(id)
+                .or_insert((u32::MAX, row.loc.line, inst_raw));
         }
     }
 
@@ -617,21 +862,41 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         let keep = f.parse_bool_required("keep_together");
         let reason = f.raw("reason").map(str::to_owned);
         if keep == Some(false) && reason.is_none() {
-            f.fail("reason", None, "a reason is required when keep_together is false", "say why the siblings are placed apart");
+            f.fail(
+                "reason",
+                None,
+                "a reason is required when keep_together is false",
+                "say why the siblings are placed apart",
+            );
         }
         if let (Some(a), Some(b)) = (a, b) {
             if a == b {
-                f.fail("sibling_id", f.raw("sibling_id"), "a child cannot be its own sibling", "link two different children");
+                f.fail(
+                    "sibling_id",
+                    f.raw("sibling_id"),
+                    "a child cannot be its own sibling",
+                    "link two different children",
+                );
             } else if let Some(first) = pairs.get(&(a.min(b), a.max(b))) {
                 let first = *first;
-                f.fail("sibling_id", f.raw("sibling_id"), format!("link listed twice (first on line {})", first.unwrap_or(0)), "keep one row per pair of siblings");
+                f.fail(
+                    "sibling_id",
+                    f.raw("sibling_id"),
+                    format!("link listed twice (first on line {})", first.unwrap_or(0)),
+                    "keep one row per pair of siblings",
+                );
             } else {
                 pairs.insert((a.min(b), a.max(b)), row.loc.line);
             }
         }
         if let (false, Some(a), Some(b), Some(keep_together)) = (f.bad, a, b, keep) {
             link_lines.push(row.loc.clone());
-            data.sibling_links.push(SiblingLink { a: ChildIx(a), b: ChildIx(b), keep_together, reason });
+            data.sibling_links.push(SiblingLink {
+                a: ChildIx(a),
+                b: ChildIx(b),
+                keep_together,
+                reason,
+            });
         }
     }
 
@@ -644,10 +909,20 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             let b = place_ref(&mut f, "to_place_id", true).flatten();
             let m = f.float_in("minutes", 0.0, 100_000.0);
             if m == Some(0.0) {
-                f.fail("minutes", f.raw("minutes"), "travel time must be positive", "give the minutes of driving, e.g. 35");
+                f.fail(
+                    "minutes",
+                    f.raw("minutes"),
+                    "travel time must be positive",
+                    "give the minutes of driving, e.g. 35",
+                );
             }
             if a.is_some() && a == b {
-                f.fail("to_place_id", f.raw("to_place_id"), "a road cannot link a place to itself", "remove the row");
+                f.fail(
+                    "to_place_id",
+                    f.raw("to_place_id"),
+                    "a road cannot link a place to itself",
+                    "remove the row",
+                );
             }
             if let (false, Some(from), Some(to), Some(minutes)) = (f.bad, a, b, m) {
                 roads.push(Road { from, to, minutes });
@@ -667,7 +942,11 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             }
         }
         for (link, loc) in data.sibling_links.iter().zip(&link_lines) {
-            if !link.keep_together && group_of.get(&link.a).is_some_and(|g| group_of.get(&link.b) == Some(g)) {
+            if !link.keep_together
+                && group_of
+                    .get(&link.a)
+                    .is_some_and(|g| group_of.get(&link.b) == Some(g))
+            {
                 errors.push(InputError {
                     file: loc.file.clone(),
                     line: loc.line,

@@ -5,6 +5,7 @@
 pub mod format;
 pub mod generate;
 mod load;
+pub mod report;
 pub mod table;
 mod write;
 

@@ -121,7 +121,13 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-fn err(loc: &Loc, field: Option<&str>, value: Option<&str>, problem: String, fix: &str) -> InputError {
+fn err(
+    loc: &Loc,
+    field: Option<&str>,
+    value: Option<&str>,
+    problem: String,
+    fix: &str,
+) -> InputError {
     InputError {
         file: loc.file.clone(),
         line: loc.line,
@@ -148,7 +154,11 @@ pub fn truncate(v: &str, max: usize) -> String {
 /// Reads `spec` from a CSV file at `path`; pushes problems to `errors`.
 pub fn read_csv(spec: &FileSpec, path: &Path, errors: &mut Vec<InputError>) -> Table {
     let file_name = spec.csv_name();
-    let file_loc = Loc { file: file_name.clone(), line: None, path: None };
+    let file_loc = Loc {
+        file: file_name.clone(),
+        line: None,
+        path: None,
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -164,7 +174,13 @@ pub fn read_csv(spec: &FileSpec, path: &Path, errors: &mut Vec<InputError>) -> T
             return Table::default();
         }
         Err(e) => {
-            errors.push(err(&file_loc, None, None, format!("cannot open: {e}"), "check the path and permissions"));
+            errors.push(err(
+                &file_loc,
+                None,
+                None,
+                format!("cannot open: {e}"),
+                "check the path and permissions",
+            ));
             return Table::default();
         }
     };
@@ -172,15 +188,30 @@ pub fn read_csv(spec: &FileSpec, path: &Path, errors: &mut Vec<InputError>) -> T
 }
 
 /// Reads `spec` from CSV text in `reader` (named `file_name` in errors).
-pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, errors: &mut Vec<InputError>) -> Table {
+pub fn read_csv_from<R: Read>(
+    spec: &FileSpec,
+    file_name: &str,
+    reader: R,
+    errors: &mut Vec<InputError>,
+) -> Table {
     let start = errors.len();
-    let limited = LineLimit { inner: reader, since_newline: 0 };
+    let limited = LineLimit {
+        inner: reader,
+        since_newline: 0,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(limited);
-    let loc_at = |line: u64| Loc { file: file_name.to_owned(), line: Some(line), path: None };
-    let mut table = Table { present: true, rows: Vec::new() };
+    let loc_at = |line: u64| Loc {
+        file: file_name.to_owned(),
+        line: Some(line),
+        path: None,
+    };
+    let mut table = Table {
+        present: true,
+        rows: Vec::new(),
+    };
     let mut record = csv::ByteRecord::new();
 
     // Header.
@@ -208,7 +239,13 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
         let name = match std::str::from_utf8(raw) {
             Ok(s) => s.trim().trim_start_matches('\u{feff}').to_owned(),
             Err(_) => {
-                errors.push(err(&loc_at(1), None, None, format!("header column {} is not valid UTF-8", i + 1), "save the file as UTF-8"));
+                errors.push(err(
+                    &loc_at(1),
+                    None,
+                    None,
+                    format!("header column {} is not valid UTF-8", i + 1),
+                    "save the file as UTF-8",
+                ));
                 header_ok = false;
                 mapping.push(None);
                 continue;
@@ -216,7 +253,13 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
         };
         match spec.columns.iter().position(|c| c.name == name) {
             Some(c) if seen[c] => {
-                errors.push(err(&loc_at(1), Some(&name), None, "column appears twice in the header".into(), "remove the duplicate column"));
+                errors.push(err(
+                    &loc_at(1),
+                    Some(&name),
+                    None,
+                    "column appears twice in the header".into(),
+                    "remove the duplicate column",
+                ));
                 header_ok = false;
                 mapping.push(None);
             }
@@ -239,7 +282,13 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
     }
     for (c, col) in spec.columns.iter().enumerate() {
         if col.required && !seen[c] {
-            errors.push(err(&loc_at(1), Some(col.name), None, "required column is missing".into(), "add the column to the header"));
+            errors.push(err(
+                &loc_at(1),
+                Some(col.name),
+                None,
+                "required column is missing".into(),
+                "add the column to the header",
+            ));
             header_ok = false;
         }
     }
@@ -251,7 +300,11 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
     loop {
         if errors.len() - start >= MAX_ERRORS_PER_FILE {
             errors.push(err(
-                &Loc { file: file_name.to_owned(), line: None, path: None },
+                &Loc {
+                    file: file_name.to_owned(),
+                    line: None,
+                    path: None,
+                },
                 None,
                 None,
                 format!("too many errors; stopped reading after {MAX_ERRORS_PER_FILE}"),
@@ -271,7 +324,11 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
             Ok(true) => {
                 let line = record.position().map_or(0, |p| p.line());
                 let loc = loc_at(line);
-                if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                if record.len() == 1
+                    && record
+                        .get(0)
+                        .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+                {
                     continue; // blank line
                 }
                 if record.len() != mapping.len() {
@@ -317,15 +374,28 @@ pub fn read_csv_from<R: Read>(spec: &FileSpec, file_name: &str, reader: R, error
 }
 
 fn header_hint(spec: &FileSpec) -> String {
-    spec.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(",")
+    spec.columns
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn csv_error(file_name: &str, e: &csv::Error) -> InputError {
     let line = e.position().map(|p| p.line());
     let (problem, fix) = match e.kind() {
-        csv::ErrorKind::Io(io) => (format!("cannot read: {io}"), "the file must be CSV text with lines under 1 MiB"),
-        csv::ErrorKind::Utf8 { .. } => ("text is not valid UTF-8".to_owned(), "save the file as UTF-8"),
-        _ => (format!("malformed CSV: {e}"), "check quoting and field counts"),
+        csv::ErrorKind::Io(io) => (
+            format!("cannot read: {io}"),
+            "the file must be CSV text with lines under 1 MiB",
+        ),
+        csv::ErrorKind::Utf8 { .. } => (
+            "text is not valid UTF-8".to_owned(),
+            "save the file as UTF-8",
+        ),
+        _ => (
+            format!("malformed CSV: {e}"),
+            "check quoting and field counts",
+        ),
     };
     InputError {
         file: file_name.to_owned(),
@@ -343,19 +413,44 @@ fn csv_error(file_name: &str, e: &csv::Error) -> InputError {
 /// names (`places`, `children`, …), each an array of objects whose keys are the
 /// column names. Values may be strings, numbers or booleans; list columns may
 /// also be arrays. `attribution` (text) is allowed and ignored.
-pub fn read_json<R: BufRead>(specs: &[FileSpec], doc_name: &str, reader: R, errors: &mut Vec<InputError>) -> Vec<Table> {
+pub fn read_json<R: BufRead>(
+    specs: &[FileSpec],
+    doc_name: &str,
+    reader: R,
+    errors: &mut Vec<InputError>,
+) -> Vec<Table> {
     let mut tables = vec![Table::default(); specs.len()];
-    let doc_loc = Loc { file: doc_name.to_owned(), line: None, path: None };
+    let doc_loc = Loc {
+        file: doc_name.to_owned(),
+        line: None,
+        path: None,
+    };
     let value: serde_json::Value = match serde_json::from_reader(reader) {
         Ok(v) => v,
         Err(e) => {
-            let loc = Loc { file: doc_name.to_owned(), line: Some(e.line() as u64), path: None };
-            errors.push(err(&loc, None, None, format!("not valid JSON: {e}"), "the document must be one JSON object (see the data format)"));
+            let loc = Loc {
+                file: doc_name.to_owned(),
+                line: Some(e.line() as u64),
+                path: None,
+            };
+            errors.push(err(
+                &loc,
+                None,
+                None,
+                format!("not valid JSON: {e}"),
+                "the document must be one JSON object (see the data format)",
+            ));
             return tables;
         }
     };
     let Some(obj) = value.as_object() else {
-        errors.push(err(&doc_loc, None, None, "top level is not a JSON object".into(), "wrap the data in an object with keys places, children, carers, …"));
+        errors.push(err(
+            &doc_loc,
+            None,
+            None,
+            "top level is not a JSON object".into(),
+            "wrap the data in an object with keys places, children, carers, …",
+        ));
         return tables;
     };
     for (key, val) in obj {
@@ -363,12 +458,24 @@ pub fn read_json<R: BufRead>(specs: &[FileSpec], doc_name: &str, reader: R, erro
             continue;
         }
         let Some(si) = specs.iter().position(|s| s.name == key) else {
-            errors.push(err(&doc_loc, Some(key), None, "unknown top-level key".into(), "use only: places, institutions, children, carers, siblings, roads, attribution"));
+            errors.push(err(
+                &doc_loc,
+                Some(key),
+                None,
+                "unknown top-level key".into(),
+                "use only: places, institutions, children, carers, siblings, roads, attribution",
+            ));
             continue;
         };
         let spec = &specs[si];
         let Some(items) = val.as_array() else {
-            errors.push(err(&doc_loc, Some(key), None, "must be an array of objects".into(), "write it as [ {...}, ... ]"));
+            errors.push(err(
+                &doc_loc,
+                Some(key),
+                None,
+                "must be an array of objects".into(),
+                "write it as [ {...}, ... ]",
+            ));
             continue;
         };
         let table = &mut tables[si];
@@ -376,26 +483,54 @@ pub fn read_json<R: BufRead>(specs: &[FileSpec], doc_name: &str, reader: R, erro
         let start = errors.len();
         for (i, item) in items.iter().enumerate() {
             if errors.len() - start >= MAX_ERRORS_PER_FILE {
-                errors.push(err(&doc_loc, Some(key), None, format!("too many errors; stopped after {MAX_ERRORS_PER_FILE}"), "fix the errors above and load again"));
+                errors.push(err(
+                    &doc_loc,
+                    Some(key),
+                    None,
+                    format!("too many errors; stopped after {MAX_ERRORS_PER_FILE}"),
+                    "fix the errors above and load again",
+                ));
                 break;
             }
-            let loc = Loc { file: doc_name.to_owned(), line: None, path: Some(format!("{key}[{i}]")) };
+            let loc = Loc {
+                file: doc_name.to_owned(),
+                line: None,
+                path: Some(format!("{key}[{i}]")),
+            };
             let Some(fields) = item.as_object() else {
-                errors.push(err(&loc, None, None, "record is not an object".into(), "write each record as {\"field\": value, ...}"));
+                errors.push(err(
+                    &loc,
+                    None,
+                    None,
+                    "record is not an object".into(),
+                    "write each record as {\"field\": value, ...}",
+                ));
                 continue;
             };
             let mut values = vec![None; spec.columns.len()];
             let mut ok = true;
             for (fname, fval) in fields {
                 let Some(c) = spec.columns.iter().position(|c| c.name == fname) else {
-                    errors.push(err(&loc, Some(fname), None, "unknown field".into(), &format!("use only: {}", header_hint(spec))));
+                    errors.push(err(
+                        &loc,
+                        Some(fname),
+                        None,
+                        "unknown field".into(),
+                        &format!("use only: {}", header_hint(spec)),
+                    ));
                     ok = false;
                     continue;
                 };
                 match json_text(fval) {
                     Ok(t) => values[c] = t,
                     Err(problem) => {
-                        errors.push(err(&loc, Some(fname), Some(&fval.to_string()), problem, "use a string, number, boolean or (for lists) an array of strings"));
+                        errors.push(err(
+                            &loc,
+                            Some(fname),
+                            Some(&fval.to_string()),
+                            problem,
+                            "use a string, number, boolean or (for lists) an array of strings",
+                        ));
                         ok = false;
                     }
                 }
@@ -407,7 +542,13 @@ pub fn read_json<R: BufRead>(specs: &[FileSpec], doc_name: &str, reader: R, erro
     }
     for (spec, table) in specs.iter().zip(&tables) {
         if spec.required && !table.present {
-            errors.push(err(&doc_loc, Some(spec.name), None, "required key is missing".into(), &format!("add \"{}\": [ ... ]", spec.name)));
+            errors.push(err(
+                &doc_loc,
+                Some(spec.name),
+                None,
+                "required key is missing".into(),
+                &format!("add \"{}\": [ ... ]", spec.name),
+            ));
         }
     }
     tables

@@ -8,7 +8,10 @@ use std::io::Write;
 use std::path::Path;
 
 fn needs_text(needs: &[Need]) -> Vec<String> {
-    needs.iter().map(|n| format!("{}:{}", n.code.as_str(), n.severity)).collect()
+    needs
+        .iter()
+        .map(|n| format!("{}:{}", n.code.as_str(), n.severity))
+        .collect()
 }
 
 fn ptype(t: PlacementType) -> &'static str {
@@ -46,7 +49,17 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
         "places" => data
             .places
             .iter()
-            .map(|p| vec![t(&p.id), t(&p.name), t(&p.country), t(&p.region), t(p.lat), t(p.lon), t(p.population)])
+            .map(|p| {
+                vec![
+                    t(&p.id),
+                    t(&p.name),
+                    t(&p.country),
+                    t(&p.region),
+                    t(p.lat),
+                    t(p.lon),
+                    t(p.population),
+                ]
+            })
             .collect(),
         "institutions" => data
             .institutions
@@ -56,7 +69,14 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
                     InstitutionKind::LargeResidential => "large_residential",
                     InstitutionKind::SmallGroupHome => "small_group_home",
                 };
-                vec![t(&i.id), t(&i.name), pid(i.place), t(kind), t(i.capacity), o(i.planned_closure)]
+                vec![
+                    t(&i.id),
+                    t(&i.name),
+                    pid(i.place),
+                    t(kind),
+                    t(i.capacity),
+                    o(i.planned_closure),
+                ]
             })
             .collect(),
         "carers" => data
@@ -83,7 +103,10 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
                 let supported: Vec<Need> = NeedCode::ALL
                     .iter()
                     .filter(|n| c.supported_needs[n.index()] > 0)
-                    .map(|n| Need { code: *n, severity: c.supported_needs[n.index()] })
+                    .map(|n| Need {
+                        code: *n,
+                        severity: c.supported_needs[n.index()],
+                    })
                     .collect();
                 let status = match c.status {
                     CarerStatus::Available => "available",
@@ -97,7 +120,12 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
                     V::L(current),
                     t(c.min_age),
                     t(c.max_age),
-                    V::L(c.placement_types.iter().map(|p| ptype(p).to_owned()).collect()),
+                    V::L(
+                        c.placement_types
+                            .iter()
+                            .map(|p| ptype(p).to_owned())
+                            .collect(),
+                    ),
                     V::L(needs_text(&supported)),
                     t(c.accessible_home),
                     langs(&c.languages),
@@ -119,14 +147,23 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
                     t(c.birth_date),
                     t(sex(c.sex)),
                     o(c.institution.map(|i| &data.institutions[i.get()].id)),
-                    if c.institution.is_some() { t("") } else { pid(c.location) },
+                    if c.institution.is_some() {
+                        t("")
+                    } else {
+                        pid(c.location)
+                    },
                     pid(c.birth_family_place),
                     o(c.school_place.map(|p| &data.place(p).id)),
                     V::L(needs_text(&c.needs)),
                     langs(&c.languages),
                     t(ptype(c.placement_type)),
                     t(c.entered_care),
-                    V::L(c.kin_carers.iter().map(|k| data.carer(*k).id.to_string()).collect()),
+                    V::L(
+                        c.kin_carers
+                            .iter()
+                            .map(|k| data.carer(*k).id.to_string())
+                            .collect(),
+                    ),
                     o(c.heritage.as_ref()),
                 ]
             })
@@ -134,7 +171,14 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
         "siblings" => data
             .sibling_links
             .iter()
-            .map(|l| vec![t(&data.child(l.a).id), t(&data.child(l.b).id), t(l.keep_together), o(l.reason.as_ref())])
+            .map(|l| {
+                vec![
+                    t(&data.child(l.a).id),
+                    t(&data.child(l.b).id),
+                    t(l.keep_together),
+                    o(l.reason.as_ref()),
+                ]
+            })
             .collect(),
         "roads" => data
             .roads
@@ -147,7 +191,10 @@ fn rows(data: &DataSet, spec: &FileSpec) -> Vec<Vec<V>> {
 }
 
 fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> DataError + '_ {
-    move |source| DataError::Write { path: path.display().to_string(), source }
+    move |source| DataError::Write {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Writes `data` as CSV files into `dir` (created if needed). Each file is
@@ -168,7 +215,9 @@ pub fn write_csv_dir(data: &DataSet, dir: &Path) -> Result<(), DataError> {
         let file = std::fs::File::create(&tmp).map_err(werr(&tmp))?;
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
         let io = |e: csv::Error| std::io::Error::other(e.to_string());
-        w.write_record(spec.columns.iter().map(|c| c.name)).map_err(io).map_err(werr(&path))?;
+        w.write_record(spec.columns.iter().map(|c| c.name))
+            .map_err(io)
+            .map_err(werr(&path))?;
         for row in rows(data, &spec) {
             let fields: Vec<String> = row
                 .into_iter()
@@ -179,7 +228,10 @@ pub fn write_csv_dir(data: &DataSet, dir: &Path) -> Result<(), DataError> {
                 .collect();
             w.write_record(&fields).map_err(io).map_err(werr(&path))?;
         }
-        let mut inner = w.into_inner().map_err(|e| std::io::Error::other(e.to_string())).map_err(werr(&path))?;
+        let mut inner = w
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .map_err(werr(&path))?;
         inner.flush().map_err(werr(&path))?;
         inner.get_ref().sync_all().map_err(werr(&path))?;
         std::fs::rename(&tmp, &path).map_err(werr(&path))?;
@@ -212,9 +264,20 @@ pub fn write_json(data: &DataSet, path: &Path, attribution: Option<&str>) -> Res
                         V::L(l) => Value::Array(l.into_iter().map(Value::String).collect()),
                         V::T(s) if s.is_empty() => continue,
                         V::T(s) => match col.kind {
-                            Kind::Int => s.parse::<i64>().map(Value::from).unwrap_or(Value::String(s)),
-                            Kind::Float => s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::String(s)),
-                            Kind::Bool => s.parse::<bool>().map(Value::Bool).unwrap_or(Value::String(s)),
+                            Kind::Int => s
+                                .parse::<i64>()
+                                .map(Value::from)
+                                .unwrap_or(Value::String(s)),
+                            Kind::Float => s
+                                .parse::<f64>()
+                                .ok()
+                                .and_then(serde_json::Number::from_f64)
+                                .map(Value::Number)
+                                .unwrap_or(Value::String(s)),
+                            Kind::Bool => s
+                                .parse::<bool>()
+                                .map(Value::Bool)
+                                .unwrap_or(Value::String(s)),
                             _ => Value::String(s),
                         },
                     };
@@ -228,7 +291,9 @@ pub fn write_json(data: &DataSet, path: &Path, attribution: Option<&str>) -> Res
     let tmp = path.with_extension("json.tmp");
     let file = std::fs::File::create(&tmp).map_err(werr(&tmp))?;
     let mut w = std::io::BufWriter::new(file);
-    serde_json::to_writer(&mut w, &Value::Object(doc)).map_err(|e| std::io::Error::other(e.to_string())).map_err(werr(path))?;
+    serde_json::to_writer(&mut w, &Value::Object(doc))
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .map_err(werr(path))?;
     w.flush().map_err(werr(path))?;
     w.get_ref().sync_all().map_err(werr(path))?;
     std::fs::rename(&tmp, path).map_err(werr(path))?;

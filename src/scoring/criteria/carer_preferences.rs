@@ -1,0 +1,34 @@
+//! `carer_preferences`: share of the household's stated preferences (sex,
+//! age range) that the child meets; not applicable when it states none.
+use super::PairCtx;
+
+fn checks(ctx: &PairCtx<'_>) -> (u32, u32) {
+    let (c, h) = (ctx.child, ctx.carer);
+    let mut met = 0;
+    let mut stated = 0;
+    if let Some(s) = h.pref_sex {
+        stated += 1;
+        met += u32::from(s == c.sex);
+    }
+    if h.pref_min_age.is_some() || h.pref_max_age.is_some() {
+        stated += 1;
+        let lo = h.pref_min_age.unwrap_or(0);
+        let hi = h.pref_max_age.unwrap_or(u8::MAX);
+        met += u32::from(c.age >= lo && c.age <= hi);
+    }
+    (met, stated)
+}
+
+pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
+    let (met, stated) = checks(ctx);
+    (stated > 0).then(|| met as f64 / stated as f64)
+}
+
+pub(super) fn reason(ctx: &PairCtx<'_>) -> String {
+    let (met, stated) = checks(ctx);
+    if stated == 0 {
+        "no stated preferences: not applicable".into()
+    } else {
+        format!("meets {met} of {stated} stated preference(s)")
+    }
+}

@@ -1,0 +1,46 @@
+//! `household_composition`: fit with the children already there. The age gap
+//! to the nearest of them, over `composition_age_gap_years` (capped at 1);
+//! when the child has needs, minus `composition_load_per_needs_child` for
+//! each child there who has needs. 1 in a household with no children.
+use super::PairCtx;
+
+fn nearest_gap(ctx: &PairCtx<'_>) -> Option<u8> {
+    ctx.carer
+        .ages()
+        .iter()
+        .map(|a| a.abs_diff(ctx.child.age))
+        .min()
+}
+
+pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
+    let p = &ctx.model.params;
+    let Some(gap) = nearest_gap(ctx) else {
+        return Some(1.0);
+    };
+    let mut v = (gap as f64 / p.composition_age_gap_years).min(1.0);
+    if ctx.child.has_needs {
+        v *= (1.0 - p.composition_load_per_needs_child * ctx.carer.current_with_needs as f64)
+            .max(0.0);
+    }
+    Some(v)
+}
+
+pub(super) fn reason(ctx: &PairCtx<'_>) -> String {
+    match nearest_gap(ctx) {
+        None => "no other children in the household".into(),
+        Some(gap) => {
+            let load = if ctx.child.has_needs && ctx.carer.current_with_needs > 0 {
+                format!(
+                    "; {} child(ren) there with needs",
+                    ctx.carer.current_with_needs
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} child(ren) there, nearest age gap {gap} year(s){load}",
+                ctx.carer.current
+            )
+        }
+    }
+}
