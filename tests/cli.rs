@@ -16,11 +16,22 @@ fn rank_json(child: &str, extra: &[&str]) -> serde_json::Value {
     let out = homeward()
         .args(["rank", "--data"])
         .arg(small())
-        .args(["--child", child, "--as-of", "2026-06-01", "--format", "json"])
+        .args([
+            "--child",
+            child,
+            "--as-of",
+            "2026-06-01",
+            "--format",
+            "json",
+        ])
         .args(extra)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -33,16 +44,31 @@ fn rank_prints_the_hand_worked_ranking_as_json() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["householdId"].as_str().unwrap().to_owned(), m["score"].as_f64().unwrap()))
+        .map(|m| {
+            (
+                m["householdId"].as_str().unwrap().to_owned(),
+                m["score"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(m, [("H1".to_owned(), 85.0), ("H2".to_owned(), 78.41)]);
     assert_eq!(v["eligible"], 2);
     assert_eq!(v["excluded"], 6);
-    let travel = v["excludedByRule"].as_array().unwrap().iter().find(|e| e["code"] == "TRAVEL_TOO_FAR").unwrap();
+    let travel = v["excludedByRule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "TRAVEL_TOO_FAR")
+        .unwrap();
     assert_eq!(travel["households"], 1);
     // Breakdown points add up to the score (to the hundredth).
     for m in v["matches"].as_array().unwrap() {
-        let sum: f64 = m["breakdown"].as_array().unwrap().iter().map(|c| c["points"].as_f64().unwrap()).sum();
+        let sum: f64 = m["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["points"].as_f64().unwrap())
+            .sum();
         assert!((sum - m["score"].as_f64().unwrap()).abs() < 0.005);
     }
 }
@@ -69,7 +95,10 @@ fn serbia_model_is_echoed() {
     assert_eq!(v["model"]["id"], "serbia");
     // The serbia model adds culture matching: K4 and kin H6 share it.
     let b = v["matches"][0]["breakdown"].as_array().unwrap();
-    assert!(b.iter().any(|c| c["criterion"] == "culture" && c["value"] == 1.0));
+    assert!(
+        b.iter()
+            .any(|c| c["criterion"] == "culture" && c["value"] == 1.0)
+    );
 }
 
 #[test]
@@ -94,12 +123,23 @@ fn explain_shows_the_failing_rule() {
         .args(["--child", "K1", "--as-of", "2026-06-01", "--explain", "H3"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("FAIL  TRAVEL_TOO_FAR: 260 min to the birth family > limit 240 min"))
+        .stdout(predicate::str::contains(
+            "FAIL  TRAVEL_TOO_FAR: 260 min to the birth family > limit 240 min",
+        ))
         .stdout(predicate::str::contains("never recommended"));
     let out = homeward()
         .args(["rank", "--data"])
         .arg(small())
-        .args(["--child", "K1", "--as-of", "2026-06-01", "--explain", "H2", "--format", "json"])
+        .args([
+            "--child",
+            "K1",
+            "--as-of",
+            "2026-06-01",
+            "--explain",
+            "H2",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -141,13 +181,19 @@ fn bad_data_set_lists_file_line_and_field() {
         std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
     }
     let carers = std::fs::read_to_string(dir.path().join("carers.csv")).unwrap();
-    std::fs::write(dir.path().join("carers.csv"), carers.replace("H2,P2,specialist,3,10,0,12", "H2,P2,specialist,3,10,12,4")).unwrap();
+    std::fs::write(
+        dir.path().join("carers.csv"),
+        carers.replace("H2,P2,specialist,3,10,0,12", "H2,P2,specialist,3,10,12,4"),
+    )
+    .unwrap();
     homeward()
         .args(["check", "--data"])
         .arg(dir.path())
         .assert()
         .failure()
-        .stderr(predicate::str::contains("carers.csv line 3 (id H2), field `max_age`"))
+        .stderr(predicate::str::contains(
+            "carers.csv line 3 (id H2), field `max_age`",
+        ))
         .stderr(predicate::str::contains("inverted"));
 }
 
@@ -155,13 +201,21 @@ fn bad_data_set_lists_file_line_and_field() {
 fn check_and_export_round_trip_through_json() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("small.json");
-    homeward().args(["export", "--data"]).arg(small()).arg("--out").arg(&json).assert().success();
+    homeward()
+        .args(["export", "--data"])
+        .arg(small())
+        .arg("--out")
+        .arg(&json)
+        .assert()
+        .success();
     homeward()
         .args(["check", "--data"])
         .arg(&json)
         .assert()
         .success()
-        .stdout(predicate::str::contains("5 children (2 in 1 sibling groups), 8 households"));
+        .stdout(predicate::str::contains(
+            "5 children (2 in 1 sibling groups), 8 households",
+        ));
     let v = {
         let out = homeward()
             .args(["rank", "--data"])

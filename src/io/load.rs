@@ -1,7 +1,7 @@
 //! Validation: tables of text → a [`DataSet`], reporting every error at once.
 
 use super::format::{CARERS, CHILDREN, FILES, INSTITUTIONS, PLACES, ROADS, SIBLINGS};
-use super::table::{FileSpec, Row, Table, read_csv, read_json, truncate};
+use super::table::{FileSpec, MAX_ERRORS_PER_FILE, Row, Table, read_csv, read_json, truncate};
 use super::{DataError, InputError};
 use crate::domain::*;
 use chrono::{Datelike, NaiveDate};
@@ -69,7 +69,7 @@ fn finish(
     } else {
         Err(DataError::Invalid {
             path: path.display().to_string(),
-            errors,
+            errors: cap_errors(errors),
         })
     }
 }
@@ -961,6 +961,38 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         }
     }
     data
+}
+
+/// Keeps at most [`MAX_ERRORS_PER_FILE`] errors per file, in order, and
+/// replaces the rest of each file's errors by one summary line.
+fn cap_errors(errors: Vec<InputError>) -> Vec<InputError> {
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(errors.len().min(4 * MAX_ERRORS_PER_FILE));
+    for e in errors {
+        let n = count.entry(e.file.clone()).or_insert(0);
+        *n += 1;
+        if *n <= MAX_ERRORS_PER_FILE {
+            out.push(e);
+        }
+    }
+    let mut over: Vec<(String, usize)> = count
+        .into_iter()
+        .filter(|(_, n)| *n > MAX_ERRORS_PER_FILE)
+        .collect();
+    over.sort();
+    for (file, n) in over {
+        out.push(InputError {
+            file,
+            line: None,
+            path: None,
+            record: None,
+            field: None,
+            value: None,
+            problem: format!("{} more error(s) not shown", n - MAX_ERRORS_PER_FILE),
+            fix: "fix the errors above and load again".into(),
+        });
+    }
+    out
 }
 
 fn file_error(name: &str, problem: &str, fix: &str) -> InputError {

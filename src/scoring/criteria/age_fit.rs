@@ -5,8 +5,8 @@ use super::PairCtx;
 
 fn edge_distance(ctx: &PairCtx<'_>) -> Option<f64> {
     let (a, lo, hi) = (ctx.child.age as f64, ctx.carer.min_age, ctx.carer.max_age);
-    let below = (lo > 0).then(|| a - lo as f64);
-    let above = (hi < 17).then(|| hi as f64 - a);
+    let below = (lo > 0).then_some(a - lo as f64);
+    let above = (hi < 17).then_some(hi as f64 - a);
     match (below, above) {
         (None, None) => None,
         (x, y) => Some(x.unwrap_or(f64::MAX).min(y.unwrap_or(f64::MAX))),
