@@ -182,6 +182,7 @@ pub struct Scorer<'d> {
 }
 
 const NO_GROUP: u32 = u32::MAX;
+const N_CRITERIA: usize = Criterion::ALL.len();
 
 impl<'d> Scorer<'d> {
     /// A scorer for every child of `data` (travel from every birth-family and
@@ -408,25 +409,43 @@ impl<'d> Scorer<'d> {
         (n > 0).then(|| sum / f64::from(n))
     }
 
-    /// Total in hundredths (the hot path: no breakdown, no text).
-    fn total(&self, v: &UnitView<'_>, r: &CarerRow) -> u32 {
-        let mut vals = [None; Criterion::ALL.len()];
-        for (i, (c, _)) in self.active.iter().enumerate() {
-            vals[i] = self.value(v, r, *c);
+    /// Group values of the active criteria, in `self.active` order: the mean
+    /// over the members each applies to (one context per member).
+    fn active_values(&self, v: &UnitView<'_>, r: &CarerRow) -> [Option<f64>; N_CRITERIA] {
+        let mut sums = [0.0f64; N_CRITERIA];
+        let mut counts = [0u32; N_CRITERIA];
+        for m in 0..v.members.len() {
+            let ctx = self.ctx(v, m, r);
+            for (i, (c, _)) in self.active.iter().enumerate() {
+                if let Some(x) = c.value(&ctx) {
+                    sums[i] += x;
+                    counts[i] += 1;
+                }
+            }
         }
+        let mut out = [None; N_CRITERIA];
+        for i in 0..self.active.len() {
+            if counts[i] > 0 {
+                out[i] = Some(sums[i] / f64::from(counts[i]));
+            }
+        }
+        out
+    }
+
+    /// Total in hundredths (the hot path: no breakdown, no text, no allocation).
+    fn total(&self, v: &UnitView<'_>, r: &CarerRow) -> u32 {
+        let vals = self.active_values(v, r);
         let raw = raw_contributions(&self.active, &vals);
-        round_total(&raw)
+        round_total(&raw[..self.active.len()])
     }
 
     /// Full score with breakdown.
     fn score(&self, v: &UnitView<'_>, r: &CarerRow) -> Score {
-        let mut vals = [None; Criterion::ALL.len()];
-        for (i, (c, _)) in self.active.iter().enumerate() {
-            vals[i] = self.value(v, r, *c);
-        }
+        let vals = self.active_values(v, r);
         let raw = raw_contributions(&self.active, &vals);
-        let total = round_total(&raw);
-        let points = distribute(&raw, total);
+        let raw = &raw[..self.active.len()];
+        let total = round_total(raw);
+        let points = distribute(raw, total);
         let mut breakdown = Vec::new();
         for (c, w) in &self.model.weights {
             if self.model.forbidden.contains(c) {
@@ -470,27 +489,42 @@ impl<'d> Scorer<'d> {
     /// with breakdowns, and exclusion counts per rule.
     pub fn rank(&self, unit: &Unit, top: usize) -> Ranking {
         let v = self.view(unit);
-        let results: Vec<(u16, u32)> = self
+        // One parallel pass: exclusion counts per rule and the eligible
+        // households with their totals (branch-free counting: masks are
+        // irregular, so bit loops mispredict).
+        type Acc = ([usize; RuleCode::ALL.len()], Vec<(u32, CarerIx)>);
+        let (per_rule, mut eligible): Acc = self
             .carers
             .par_iter()
             .with_min_len(2048)
-            .map(|r| {
-                let m = self.mask(&v, r);
-                (m, if m == 0 { self.total(&v, r) } else { 0 })
-            })
-            .collect();
-        let mut excluded_by_rule = Vec::new();
-        for code in RuleCode::ALL {
-            let n = results.iter().filter(|(m, _)| m & code.bit() != 0).count();
-            if n > 0 {
-                excluded_by_rule.push((code, n));
-            }
-        }
-        let mut eligible: Vec<(u32, CarerIx)> = results
-            .iter()
-            .enumerate()
-            .filter(|(_, (m, _))| *m == 0)
-            .map(|(i, (_, t))| (*t, CarerIx::from_usize(i)))
+            .fold(
+                || ([0; RuleCode::ALL.len()], Vec::new()),
+                |(mut counts, mut el): Acc, r| {
+                    let m = self.mask(&v, r);
+                    if m == 0 {
+                        el.push((self.total(&v, r), r.ix));
+                    } else {
+                        for (i, n) in counts.iter_mut().enumerate() {
+                            *n += usize::from((m >> i) & 1);
+                        }
+                    }
+                    (counts, el)
+                },
+            )
+            .reduce(
+                || ([0; RuleCode::ALL.len()], Vec::new()),
+                |(mut a, mut ea), (b, eb)| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    ea.extend(eb);
+                    (a, ea)
+                },
+            );
+        let excluded_by_rule: Vec<(RuleCode, usize)> = RuleCode::ALL
+            .into_iter()
+            .zip(per_rule)
+            .filter(|(_, n)| *n > 0)
             .collect();
         let n_eligible = eligible.len();
         let k = top.min(n_eligible);
@@ -602,21 +636,25 @@ impl<'d> Scorer<'d> {
 
 /// `10000 · w_c · v_c / W` per active criterion (0 when not applicable), where
 /// `W` sums the weights of the applicable ones.
-fn raw_contributions(active: &[(Criterion, f64)], vals: &[Option<f64>]) -> Vec<f64> {
-    let w: f64 = active
-        .iter()
-        .zip(vals)
-        .filter(|(_, v)| v.is_some())
-        .map(|((_, w), _)| w)
-        .sum();
-    active
-        .iter()
-        .zip(vals)
-        .map(|((_, wc), v)| match v {
-            Some(x) if w > 0.0 => 10_000.0 * wc * x / w,
-            _ => 0.0,
-        })
-        .collect()
+fn raw_contributions(
+    active: &[(Criterion, f64)],
+    vals: &[Option<f64>; N_CRITERIA],
+) -> [f64; N_CRITERIA] {
+    let mut w = 0.0;
+    for ((_, wc), v) in active.iter().zip(vals) {
+        if v.is_some() {
+            w += wc;
+        }
+    }
+    let mut out = [0.0; N_CRITERIA];
+    for (i, ((_, wc), v)) in active.iter().zip(vals).enumerate() {
+        if let Some(x) = v {
+            if w > 0.0 {
+                out[i] = 10_000.0 * wc * x / w;
+            }
+        }
+    }
+    out
 }
 
 fn round_total(raw: &[f64]) -> u32 {

@@ -178,6 +178,8 @@ pub struct Model {
     pub developmental: [bool; NeedCode::COUNT],
     /// Enabled hard rules, in registry order.
     pub enabled_rules: Vec<RuleCode>,
+    /// The enabled rules as a mask of [`RuleCode::bit`]s.
+    pub rule_mask: u16,
     /// Hard-rule thresholds.
     pub thresholds: Thresholds,
     /// Weight per criterion in registry order (0 for forbidden).
@@ -451,6 +453,7 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
         forbidden,
         household: raw.household,
         developmental,
+        rule_mask: enabled_rules.iter().fold(0, |m, r| m | r.bit()),
         enabled_rules,
         thresholds: raw.thresholds,
         weights,

@@ -13,6 +13,7 @@ fn edge_distance(ctx: &PairCtx<'_>) -> Option<f64> {
     }
 }
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     let m = ctx.model.params.age_fit_margin_years;
     Some(edge_distance(ctx).map_or(1.0, |d| ((d + 1.0) / m).min(1.0)))

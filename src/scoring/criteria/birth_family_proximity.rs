@@ -2,6 +2,7 @@
 //! travel between the home and the birth family (contact visits).
 use super::{PairCtx, decay};
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     Some(decay(
         ctx.birth_minutes,

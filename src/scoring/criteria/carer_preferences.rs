@@ -19,6 +19,7 @@ fn checks(ctx: &PairCtx<'_>) -> (u32, u32) {
     (met, stated)
 }
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     let (met, stated) = checks(ctx);
     (stated > 0).then(|| met as f64 / stated as f64)

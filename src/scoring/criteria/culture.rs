@@ -4,6 +4,7 @@
 //! (then it is never computed).
 use super::PairCtx;
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     if ctx.child.heritage == 0 {
         return None;

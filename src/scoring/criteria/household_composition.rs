@@ -12,6 +12,7 @@ fn nearest_gap(ctx: &PairCtx<'_>) -> Option<u8> {
         .min()
 }
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     let p = &ctx.model.params;
     let Some(gap) = nearest_gap(ctx) else {

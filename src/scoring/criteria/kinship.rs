@@ -2,6 +2,7 @@
 //! not applicable to a child with no known kin carers.
 use super::PairCtx;
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     if ctx.child.kin.is_empty() {
         None

@@ -3,6 +3,7 @@
 //! languages, 0 otherwise.
 use super::PairCtx;
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     let (c, h) = (ctx.child, ctx.carer.langs);
     Some(if c.lang_main & h != 0 {

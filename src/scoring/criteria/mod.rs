@@ -77,6 +77,7 @@ impl Criterion {
     }
 
     /// Value in [0, 1], or `None` when the criterion does not apply.
+    #[inline]
     pub fn value(self, ctx: &PairCtx<'_>) -> Option<f64> {
         let v = match self {
             Self::AgeFit => age_fit::value(ctx),

@@ -4,6 +4,7 @@
 use super::PairCtx;
 use crate::domain::{CarerKind, NeedCode};
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     if !ctx.child.has_needs {
         return None;

@@ -3,6 +3,7 @@
 //! to a child not at school.
 use super::{PairCtx, decay};
 
+#[inline]
 pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
     ctx.school_minutes
         .map(|m| decay(m, ctx.model.params.school_half_minutes))

@@ -3,6 +3,7 @@
 use super::{Detail, PairCtx};
 use crate::domain::NeedCode;
 
+#[inline]
 pub(super) fn check(ctx: &PairCtx<'_>) -> Option<Detail> {
     let severity = ctx.child.needs[NeedCode::Mobility.index()];
     let from = ctx.model.thresholds.accessible_home_from_mobility_severity;

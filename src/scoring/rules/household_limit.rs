@@ -4,6 +4,7 @@
 //! when the model says so.
 use super::{Detail, PairCtx};
 
+#[inline]
 pub(super) fn check(ctx: &PairCtx<'_>) -> Option<Detail> {
     let h = &ctx.model.household;
     if ctx.unit_size > 1 && h.sibling_groups_exempt {

@@ -143,6 +143,7 @@ impl RuleCode {
     }
 
     /// Evaluates this rule on a pair.
+    #[inline]
     pub fn check(self, ctx: &PairCtx<'_>) -> Option<Detail> {
         match self {
             Self::CarerUnavailable => unavailable::check(ctx),
@@ -318,15 +319,17 @@ pub struct Violation {
     pub detail: Detail,
 }
 
-/// Mask of the enabled rules that `ctx` violates (no details; the hot path).
+/// Mask of the enabled rules that `ctx` violates (no details; the hot path:
+/// every rule is evaluated, unrolled, and the disabled ones masked off).
+#[inline]
 pub fn violation_mask(ctx: &PairCtx<'_>) -> u16 {
     let mut m = 0;
-    for &r in &ctx.model.enabled_rules {
+    for r in RuleCode::ALL {
         if r.check(ctx).is_some() {
             m |= r.bit();
         }
     }
-    m
+    m & ctx.model.rule_mask
 }
 
 /// Whether `ctx` passes every enabled rule (stops at the first failure).

@@ -3,6 +3,7 @@
 use super::{Detail, PairCtx};
 use crate::domain::NeedCode;
 
+#[inline]
 pub(super) fn check(ctx: &PairCtx<'_>) -> Option<Detail> {
     NeedCode::ALL.into_iter().find_map(|code| {
         let (severity, supported) = (

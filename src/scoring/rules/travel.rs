@@ -3,6 +3,7 @@
 use super::{Detail, PairCtx};
 use crate::domain::CarerKind;
 
+#[inline]
 pub(super) fn check(ctx: &PairCtx<'_>) -> Option<Detail> {
     let t = &ctx.model.thresholds;
     if t.kinship_exempt_from_travel_limit && ctx.carer.kind == CarerKind::Kinship {
