@@ -1006,6 +1006,13 @@ fn generate_children(
             children.push(cgen.child(rng, start + k, s, inst, loc, &fam));
         }
         if size > 1 {
+            // A sibling group placed together needs one kind of placement.
+            let pt = children[start].placement_type;
+            for c in &mut children[start + 1..start + size] {
+                c.placement_type = pt;
+            }
+        }
+        if size > 1 {
             let star = rng.gen_bool(0.5);
             for k in 1..size {
                 links.push(SiblingLink {
