@@ -81,10 +81,18 @@ struct Fields<'a, 'e> {
     id: Option<String>,
     errors: &'e mut Vec<InputError>,
     bad: bool,
+    /// Once `errors` is this long, further problems only mark the row bad:
+    /// a file of bad rows must not grow the error list without bound.
+    stop_at: usize,
 }
 
 impl<'a, 'e> Fields<'a, 'e> {
-    fn new(spec: &'a FileSpec, row: &'a Row, errors: &'e mut Vec<InputError>) -> Self {
+    fn new(
+        spec: &'a FileSpec,
+        row: &'a Row,
+        errors: &'e mut Vec<InputError>,
+        stop_at: usize,
+    ) -> Self {
         let id = row.values.first().cloned().flatten();
         let id = if spec.columns[0].name == "id" {
             id
@@ -97,6 +105,7 @@ impl<'a, 'e> Fields<'a, 'e> {
             id,
             errors,
             bad: false,
+            stop_at,
         }
     }
 
@@ -113,6 +122,9 @@ impl<'a, 'e> Fields<'a, 'e> {
         fix: impl Into<String>,
     ) {
         self.bad = true;
+        if self.errors.len() >= self.stop_at {
+            return; // `cap_errors` reports that more errors were found
+        }
         self.errors.push(InputError {
             file: self.row.loc.file.clone(),
             line: self.row.loc.line,
@@ -311,6 +323,10 @@ fn parse_needs(f: &mut Fields<'_, '_>, name: &str, items: &[&str]) -> Vec<Need> 
     out
 }
 
+/// Index of a record whose row has errors: its id is known, so references
+/// to it are not reported again as unknown.
+const INVALID: u32 = u32::MAX;
+
 struct Index<'a> {
     map: HashMap<&'a str, (u32, Option<u64>)>,
 }
@@ -419,8 +435,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
 
     // Places.
     let mut places = Index::new();
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
     for row in &table("places").rows {
-        let mut f = Fields::new(&PLACES, row, errors);
+        let mut f = Fields::new(&PLACES, row, errors, stop_at);
         let id = f.id("id");
         let name = f.text("name");
         let region = f.text("region");
@@ -452,6 +469,10 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                 lon,
                 population,
             });
+        } else if let Some(id) = id {
+            // Known but invalid (reported above): references to it are not
+            // "unknown".
+            places.map.entry(id).or_insert((INVALID, row.loc.line));
         }
     }
     if table("places").present && table("places").rows.is_empty() {
@@ -467,6 +488,10 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             match v {
                 None => Some(None),
                 Some(v) => match places.map.get(v) {
+                    Some((INVALID, _)) => {
+                        f.bad = true; // the place row is reported already
+                        None
+                    }
                     Some((i, _)) => Some(Some(PlaceIx(*i))),
                     None => {
                         f.fail(name, Some(v), "unknown place id", "use an id from places");
@@ -478,8 +503,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
 
     // Institutions.
     let mut insts = Index::new();
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
     for row in &table("institutions").rows {
-        let mut f = Fields::new(&INSTITUTIONS, row, errors);
+        let mut f = Fields::new(&INSTITUTIONS, row, errors, stop_at);
         let id = f.id("id");
         let name = f.text("name");
         let place = place_ref(&mut f, "place_id", true).flatten();
@@ -523,6 +549,10 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                 capacity: capacity as u32,
                 planned_closure,
             });
+        } else if let Some(id) = id {
+            // Known but invalid (reported above): references to it are not
+            // "unknown".
+            insts.map.entry(id).or_insert((INVALID, row.loc.line));
         }
     }
 
@@ -533,8 +563,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         ("short_term", PlacementType::ShortTerm),
         ("long_term", PlacementType::LongTerm),
     ];
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
     for row in &table("carers").rows {
-        let mut f = Fields::new(&CARERS, row, errors);
+        let mut f = Fields::new(&CARERS, row, errors, stop_at);
         let id = f.id("id");
         let place = place_ref(&mut f, "place_id", true).flatten();
         let kind = f.choice(
@@ -687,13 +718,18 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                 status,
                 heritage,
             });
+        } else if let Some(id) = id {
+            // Known but invalid (reported above): references to it are not
+            // "unknown".
+            carers.map.entry(id).or_insert((INVALID, row.loc.line));
         }
     }
 
     // Children.
     let mut children: HashMap<&str, (u32, Option<u64>, Option<&str>)> = HashMap::new();
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
     for row in &table("children").rows {
-        let mut f = Fields::new(&CHILDREN, row, errors);
+        let mut f = Fields::new(&CHILDREN, row, errors, stop_at);
         let id = f.id("id");
         let birth = f.date("birth_date");
         let sex = f.choice("sex", &[("F", Sex::F), ("M", Sex::M)]);
@@ -701,6 +737,10 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         let institution = match inst_raw {
             None => Some(None),
             Some(v) => match insts.map.get(v) {
+                Some((INVALID, _)) => {
+                    f.bad = true; // the institution row is reported already
+                    None
+                }
                 Some((i, _)) => Some(Some(InstitutionIx(*i))),
                 None => {
                     f.fail(
@@ -761,6 +801,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         let mut kin = Vec::new();
         for k in f.list("kin_carer_ids") {
             match carers.map.get(k) {
+                Some((INVALID, _)) => f.bad = true, // reported already
                 Some((i, _)) => kin.push(CarerIx(*i)),
                 None => f.fail(
                     "kin_carer_ids",
@@ -841,8 +882,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
     // Sibling links.
     let mut pairs: HashMap<(u32, u32), Option<u64>> = HashMap::new();
     let mut link_lines = Vec::new();
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
     for row in &table("siblings").rows {
-        let mut f = Fields::new(&SIBLINGS, row, errors);
+        let mut f = Fields::new(&SIBLINGS, row, errors, stop_at);
         let child = |f: &mut Fields<'_, '_>, name: &str| -> Option<u32> {
             let v = f.text(name)?;
             match children.get(v) {
@@ -903,8 +945,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
     // Roads.
     if table("roads").present {
         let mut roads = Vec::new();
+        let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
         for row in &table("roads").rows {
-            let mut f = Fields::new(&ROADS, row, errors);
+            let mut f = Fields::new(&ROADS, row, errors, stop_at);
             let a = place_ref(&mut f, "from_place_id", true).flatten();
             let b = place_ref(&mut f, "to_place_id", true).flatten();
             let m = f.float_in("minutes", 0.0, 100_000.0);
@@ -942,6 +985,9 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             }
         }
         for (link, loc) in data.sibling_links.iter().zip(&link_lines) {
+            if errors.len() > MAX_ERRORS_PER_FILE {
+                break;
+            }
             if !link.keep_together
                 && group_of
                     .get(&link.a)
@@ -988,7 +1034,10 @@ fn cap_errors(errors: Vec<InputError>) -> Vec<InputError> {
             record: None,
             field: None,
             value: None,
-            problem: format!("{} more error(s) not shown", n - MAX_ERRORS_PER_FILE),
+            problem: format!(
+                "more errors not shown (at least {})",
+                n - MAX_ERRORS_PER_FILE
+            ),
             fix: "fix the errors above and load again".into(),
         });
     }

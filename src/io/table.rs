@@ -95,30 +95,94 @@ pub struct Table {
 }
 
 /// A reader that fails once a line exceeds [`MAX_LINE_BYTES`], so that memory
-/// stays bounded whatever the input.
+/// stays bounded whatever the input. It also turns CRLF and lone CR line ends
+/// into LF and makes sure the text ends with LF: the `csv` crate counts lines
+/// by LF only, and mis-numbers records after a CRLF (rust-csv #395).
 struct LineLimit<R> {
     inner: R,
     since_newline: usize,
+    /// The last byte read was CR (a following LF is dropped).
+    after_cr: bool,
+    /// Something was emitted and the last emitted byte was not LF.
+    open_line: bool,
+    done: bool,
+}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            since_newline: 0,
+            after_cr: false,
+            open_line: false,
+            done: false,
+        }
+    }
 }
 
 impl<R: Read> Read for LineLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
-                if self.since_newline > MAX_LINE_BYTES {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("a line is longer than {MAX_LINE_BYTES} bytes"),
-                    ));
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.done {
+                return Ok(0);
+            }
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                self.done = true;
+                if self.open_line {
+                    self.open_line = false;
+                    buf[0] = b'\n';
+                    return Ok(1);
                 }
+                return Ok(0);
+            }
+            let mut w = 0;
+            for r in 0..n {
+                let mut b = buf[r];
+                if b == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                    continue; // the LF of a CRLF
+                }
+                self.after_cr = b == b'\r';
+                if b == b'\r' {
+                    b = b'\n';
+                }
+                if b == b'\n' {
+                    self.since_newline = 0;
+                } else {
+                    self.since_newline += 1;
+                    if self.since_newline > MAX_LINE_BYTES {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("a line is longer than {MAX_LINE_BYTES} bytes"),
+                        ));
+                    }
+                }
+                buf[w] = b;
+                w += 1;
+            }
+            if w > 0 {
+                self.open_line = buf[w - 1] != b'\n';
+                return Ok(w);
             }
         }
-        Ok(n)
     }
+}
+
+/// 1-based line where `record` starts. `end_line` is the reader's line after
+/// the record, i.e. the line after its (LF) terminator. Counting back from the
+/// end, rather than using the record's own position, is right also after
+/// blank lines, which the `csv` crate skips but counts against the next
+/// record (rust-csv #208).
+fn start_line(record: &csv::ByteRecord, end_line: u64) -> u64 {
+    let inner: u64 = record
+        .iter()
+        .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum();
+    end_line.saturating_sub(1 + inner).max(1)
 }
 
 fn err(
@@ -195,10 +259,7 @@ pub fn read_csv_from<R: Read>(
     errors: &mut Vec<InputError>,
 ) -> Table {
     let start = errors.len();
-    let limited = LineLimit {
-        inner: reader,
-        since_newline: 0,
-    };
+    let limited = LineLimit::new(reader);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -236,6 +297,11 @@ pub fn read_csv_from<R: Read>(
     let mut seen = vec![false; spec.columns.len()];
     let mut header_ok = true;
     for (i, raw) in record.iter().enumerate() {
+        if errors.len() - start > MAX_ERRORS_PER_FILE {
+            // A header of junk: enough said (the rest is summarised by the
+            // loader's per-file cap).
+            return table;
+        }
         let name = match std::str::from_utf8(raw) {
             Ok(s) => s.trim().trim_start_matches('\u{feff}').to_owned(),
             Err(_) => {
@@ -322,7 +388,7 @@ pub fn read_csv_from<R: Read>(
                 }
             }
             Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = start_line(&record, rdr.position().line());
                 let loc = loc_at(line);
                 if record.len() == 1
                     && record
@@ -510,6 +576,10 @@ pub fn read_json<R: BufRead>(
             let mut values = vec![None; spec.columns.len()];
             let mut ok = true;
             for (fname, fval) in fields {
+                if errors.len() - start > MAX_ERRORS_PER_FILE {
+                    ok = false;
+                    break;
+                }
                 let Some(c) = spec.columns.iter().position(|c| c.name == fname) else {
                     errors.push(err(
                         &loc,
