@@ -1,8 +1,29 @@
 //! # Homeward
 //!
 //! Foster-care placement matching: which carer households fit a child, and
-//! why. Data flows one way: [`io`] → [`domain`] → [`geo`] → [`scoring`] →
-//! ranked matches.
+//! why. Data flows one way: [`io`] (CSV/JSON data sets, validation) →
+//! [`domain`] (children, carers, institutions, sibling groups) → [`geo`]
+//! (travel times) → [`scoring`] (hard rules, soft criteria, ranked matches).
+//!
+//! ```
+//! use homeward::{io, scoring::{Model, Scorer}};
+//! use chrono::NaiveDate;
+//!
+//! let data = io::load(std::path::Path::new("fixtures/small"))?;
+//! let model = Model::load("default")?;
+//! let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+//! let scorer = Scorer::new(&data, &model, as_of);
+//! let ranking = scorer.rank(&scorer.unit_of_id("K1")?, 10);
+//!
+//! // Best first, with a breakdown that adds up exactly to the score.
+//! let best = &ranking.matches[0];
+//! assert_eq!(data.carer(best.carer).id.as_str(), "H1");
+//! assert_eq!(best.score.total, 8500); // hundredths of a point: 85.00
+//! assert_eq!(best.score.breakdown.iter().map(|c| c.contribution).sum::<u32>(), 8500);
+//! // Every household left out is counted under the rules it fails.
+//! assert_eq!(ranking.eligible + ranking.excluded, data.carers.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -10,3 +31,4 @@ pub mod domain;
 pub mod geo;
 pub mod io;
 pub mod scoring;
+pub mod solve;
