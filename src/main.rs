@@ -6,6 +6,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use homeward::io::{self, generate, report};
 use homeward::scoring::{Model, Scorer};
+use homeward::solve::build::Scope;
+use homeward::solve::exact::SolveOptions;
+use homeward::solve::plan::PlanOptions;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -73,11 +76,62 @@ enum Command {
         #[arg(long, default_value = "2026-01-01")]
         as_of: NaiveDate,
     },
-    /// Validate a data set and print a summary, or every error found.
+    /// Plan the placement of all waiting children of a region (or a list)
+    /// at once: an exact integer program, with reasons for every child left
+    /// unplaced.
+    Plan {
+        /// Data set: a folder of CSV files or a JSON document.
+        #[arg(long, default_value = "fixtures/serbia")]
+        data: PathBuf,
+        /// Scoring model: a built-in name (default, serbia) or a .toml file.
+        #[arg(long, default_value = "default")]
+        model: String,
+        /// Plan only children living in this region (with their siblings).
+        #[arg(long, conflicts_with = "children")]
+        region: Option<String>,
+        /// Plan only the children listed in this file (one id per line).
+        #[arg(long)]
+        children: Option<PathBuf>,
+        /// Pin a child to a household: CHILD=HOUSEHOLD (repeatable).
+        #[arg(long, value_name = "CHILD=HOUSEHOLD")]
+        pin: Vec<String>,
+        /// Forbid a child–household pair: CHILD=HOUSEHOLD (repeatable).
+        #[arg(long, value_name = "CHILD=HOUSEHOLD")]
+        forbid: Vec<String>,
+        /// Stop after this many seconds with the best plan and bound found.
+        #[arg(long, value_name = "SECS")]
+        time_limit: Option<f64>,
+        /// Stop when (bound − objective) / bound ≤ REL (0 = prove optimal).
+        #[arg(long, default_value_t = 0.0, value_name = "REL")]
+        gap: f64,
+        /// Climb the model's relaxation ladder for children left unplaced.
+        #[arg(long)]
+        relax: bool,
+        /// Alternatives reported per placement.
+        #[arg(long, default_value_t = 3)]
+        alternatives: usize,
+        /// Output format on standard output.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write the plan document (JSON) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Date on which ages are taken (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Validate a data set and print a summary, or every error found; with
+    /// --plan, check a plan against the data set independently.
     Check {
         /// Data set: a folder of CSV files or a JSON document.
         #[arg(long, default_value = "fixtures/serbia")]
         data: PathBuf,
+        /// A plan document written by `plan --out`.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// Scoring model the plan was made with (default: the plan's own id).
+        #[arg(long)]
+        model: Option<String>,
     },
     /// Convert a data set: CSV folder ↔ JSON document.
     Export {
@@ -213,7 +267,129 @@ fn run(cli: Cli) -> Result<()> {
                 t.elapsed().as_secs_f64()
             );
         }
-        Command::Check { data } => {
+        Command::Plan {
+            data,
+            model,
+            region,
+            children,
+            pin,
+            forbid,
+            time_limit,
+            gap,
+            relax,
+            alternatives,
+            format,
+            out,
+            as_of,
+        } => {
+            let model = Model::load(&model)?;
+            let d = io::load(&data)?;
+            let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let (scope, scope_name) = match (region, children) {
+                (Some(r), _) => (Scope::Region(r.clone()), format!("region {r}")),
+                (None, Some(f)) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    let ids: Vec<String> = text
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(str::to_owned)
+                        .collect();
+                    (
+                        Scope::Children(ids),
+                        format!("children listed in {}", f.display()),
+                    )
+                }
+                (None, None) => (Scope::All, "all children".to_owned()),
+            };
+            let pair = |s: &String| -> Result<(String, String)> {
+                let (c, h) = s
+                    .split_once('=')
+                    .with_context(|| format!("{s:?}: write CHILD=HOUSEHOLD"))?;
+                Ok((c.trim().to_owned(), h.trim().to_owned()))
+            };
+            if !(0.0..1.0).contains(&gap) {
+                bail!("--gap must be at least 0 and below 1 (a relative gap, e.g. 0.0001)");
+            }
+            let opts = PlanOptions {
+                scope,
+                solve: SolveOptions {
+                    time_limit: match time_limit {
+                        Some(t) if !(t.is_finite() && t > 0.0) => {
+                            bail!("--time-limit must be a positive number of seconds")
+                        }
+                        t => t.map(std::time::Duration::from_secs_f64),
+                    },
+                    rel_gap: gap,
+                },
+                relax,
+                pinned: pin.iter().map(pair).collect::<Result<_>>()?,
+                forbidden: forbid.iter().map(pair).collect::<Result<_>>()?,
+                alternatives,
+            };
+            let bar = indicatif::ProgressBar::new(0).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} solving {pos}/{len} components {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let progress = |done: usize, total: usize| {
+                if started.elapsed().as_secs_f64() > 1.0 {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            let plan = homeward::solve::plan::plan(&d, &model, as_of, &opts, Some(&progress))?;
+            bar.finish_and_clear();
+            let scorer = Scorer::new(&d, &model, as_of);
+            let doc = homeward::io::plan_report::plan_json(&scorer, &scope_name, &plan);
+            if let Some(out) = &out {
+                let tmp = out.with_extension("json.tmp");
+                std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)
+                    .with_context(|| format!("writing {}", tmp.display()))?;
+                std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
+            }
+            match format {
+                Format::Table => print!("{}", homeward::io::plan_report::plan_text(&doc)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
+            }
+        }
+        Command::Check {
+            data,
+            plan: Some(plan),
+            model,
+        } => {
+            let d = io::load(&data)?;
+            let text =
+                std::fs::read(&plan).with_context(|| format!("reading {}", plan.display()))?;
+            let doc: homeward::io::plan_report::PlanJson = serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a plan document", plan.display()))?;
+            let model = Model::load(model.as_deref().unwrap_or(&doc.model.id))?;
+            let report = homeward::solve::check::check_plan(&d, &model, &doc);
+            if report.problems.is_empty() {
+                println!(
+                    "{}: valid — {} placements, {} children placed, objective {} recomputed and equal",
+                    plan.display(),
+                    report.placements,
+                    report.children,
+                    report.objective
+                );
+            } else {
+                for p in &report.problems {
+                    eprintln!("  - {p}");
+                }
+                bail!(
+                    "{}: {} problem(s) found",
+                    plan.display(),
+                    report.problems.len()
+                );
+            }
+        }
+        Command::Check {
+            data, plan: None, ..
+        } => {
             let d = io::load(&data)?;
             let groups = homeward::domain::sibling_groups(&d);
             println!(

@@ -5,6 +5,7 @@
 pub mod format;
 pub mod generate;
 mod load;
+pub mod plan_report;
 pub mod report;
 pub mod table;
 mod write;

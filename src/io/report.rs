@@ -30,7 +30,7 @@ pub struct ModelRef {
 }
 
 /// One criterion of a breakdown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CriterionJson {
     /// Criterion key.
@@ -46,7 +46,8 @@ pub struct CriterionJson {
     pub reason: String,
 }
 
-fn breakdown(score: &Score) -> Vec<CriterionJson> {
+/// JSON breakdown of a score.
+pub fn breakdown_json(score: &Score) -> Vec<CriterionJson> {
     score
         .breakdown
         .iter()
@@ -141,7 +142,7 @@ fn match_json(s: &Scorer<'_>, rank: usize, carer: CarerIx, score: &Score) -> Mat
         region: p.region.clone(),
         free_places: c.free_places(),
         score: pts(score.total),
-        breakdown: breakdown(score),
+        breakdown: breakdown_json(score),
     }
 }
 
@@ -416,7 +417,7 @@ pub fn explanation_json(s: &Scorer<'_>, e: &Explanation) -> ExplanationJson {
             })
             .collect(),
         score: pts(e.score.total),
-        breakdown: breakdown(&e.score),
+        breakdown: breakdown_json(&e.score),
         rank: e.rank,
         eligible_households: e.eligible_count,
         best: e.best.as_ref().map(|b| match_json(s, 1, b.carer, &b.score)),

@@ -26,7 +26,7 @@ pub mod rules;
 pub use criteria::Criterion;
 pub use model::{
     BUILTIN, CriterionParams, Geography, HouseholdRules, Model, ModelError, PriorityWeights,
-    Thresholds,
+    Relaxation, Thresholds,
 };
 pub use rules::{Detail, RuleCode, Violation};
 
@@ -609,6 +609,56 @@ impl<'d> Scorer<'d> {
             eligible_count,
             best,
         }
+    }
+
+    /// Violation mask ([`RuleCode::bit`]s) of every household for `unit`, by
+    /// household index (0 = eligible).
+    pub fn masks(&self, unit: &Unit) -> Vec<u16> {
+        let v = self.view(unit);
+        self.carers
+            .par_iter()
+            .with_min_len(2048)
+            .map(|r| self.mask(&v, r))
+            .collect()
+    }
+
+    /// The failed hard rules of one pair, per member (empty = eligible).
+    pub fn violations(&self, unit: &Unit, carer: CarerIx) -> Vec<(ChildIx, Violation)> {
+        let v = self.view(unit);
+        let r = &self.carers[carer.get()];
+        let mut out = Vec::new();
+        for m in 0..v.members.len() {
+            for (code, detail) in rules::evaluate_all(&self.ctx(&v, m, r)) {
+                if let Some(detail) = detail {
+                    out.push((v.members[m].ix, Violation { code, detail }));
+                }
+            }
+        }
+        out
+    }
+
+    /// Full score of one pair (whether or not it is eligible).
+    pub fn score_pair(&self, unit: &Unit, carer: CarerIx) -> Score {
+        let v = self.view(unit);
+        self.score(&v, &self.carers[carer.get()])
+    }
+
+    /// Travel minutes between the birth family of `child` and `carer`'s home
+    /// (∞ = no route; `None` if the child is outside this scorer's children).
+    pub fn birth_family_minutes(&self, child: ChildIx, carer: CarerIx) -> Option<f32> {
+        let from = self.data.child(child).birth_family_place;
+        self.travel.minutes(from, self.data.carer(carer).place)
+    }
+
+    /// Travel minutes between two households' homes (∞ = no route).
+    pub fn carer_minutes(&self, a: CarerIx, b: CarerIx) -> f32 {
+        let (pa, pb) = (self.data.carer(a).place, self.data.carer(b).place);
+        if pa == pb {
+            return 0.0;
+        }
+        self.travel
+            .minutes(pa, pb)
+            .unwrap_or_else(|| self.graph.minutes_from(pa)[pb.get()])
     }
 
     /// Scores every eligible pair of `units` × households, in parallel over

@@ -157,6 +157,45 @@ struct RawModel {
     params: CriterionParams,
     priority: PriorityWeights,
     geography: Geography,
+    #[serde(default)]
+    relaxations: Vec<Relaxation>,
+}
+
+/// One step of the planner's relaxation ladder (`homeward plan --relax`),
+/// applied cumulatively after the strict plan, in the model's order.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Relaxation {
+    /// Multiply the maximum travel minutes to the birth family by `factor`.
+    TravelLimit {
+        /// Factor > 1.
+        factor: f64,
+    },
+    /// Split sibling groups of at least `min_size` children into sub-groups
+    /// of 2–3 (by age), placed in households at most `within_minutes` apart.
+    SplitSiblingGroups {
+        /// Smallest group that may be split (≥ 3).
+        min_size: u8,
+        /// Most travel minutes between the sub-groups' households.
+        within_minutes: f64,
+    },
+}
+
+impl Relaxation {
+    /// Short label for outputs, e.g. `travel limit ×1.5`.
+    pub fn label(&self) -> String {
+        match self {
+            Relaxation::TravelLimit { factor } => format!("travel limit ×{factor}"),
+            Relaxation::SplitSiblingGroups {
+                min_size,
+                within_minutes,
+            } => {
+                format!(
+                    "sibling groups of {min_size}+ split, sub-groups within {within_minutes} min"
+                )
+            }
+        }
+    }
 }
 
 /// A validated scoring model.
@@ -190,6 +229,8 @@ pub struct Model {
     pub priority: PriorityWeights,
     /// Geography parameters.
     pub geo: GeoParams,
+    /// Relaxation ladder, in order.
+    pub relaxations: Vec<Relaxation>,
 }
 
 impl Model {
@@ -442,6 +483,33 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
             g.speed_kmh
         ));
     }
+    for (i, r) in raw.relaxations.iter().enumerate() {
+        match r {
+            Relaxation::TravelLimit { factor }
+                if !(factor.is_finite() && *factor > 1.0 && *factor <= 10.0) =>
+            {
+                p.push(format!(
+                    "relaxations[{i}].factor = {factor}: must be more than 1 and at most 10"
+                ));
+            }
+            Relaxation::SplitSiblingGroups {
+                min_size,
+                within_minutes,
+            } => {
+                if *min_size < 3 {
+                    p.push(format!(
+                        "relaxations[{i}].min_size = {min_size}: must be at least 3"
+                    ));
+                }
+                if !(within_minutes.is_finite() && *within_minutes > 0.0) {
+                    p.push(format!(
+                        "relaxations[{i}].within_minutes = {within_minutes}: must be positive"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
     if !p.is_empty() {
         return Err(p);
     }
@@ -459,6 +527,7 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
         weights,
         params: raw.params,
         priority: raw.priority,
+        relaxations: raw.relaxations,
         geo: GeoParams {
             knn: g.knn,
             detour_factor: g.detour_factor,

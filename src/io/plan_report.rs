@@ -1,0 +1,455 @@
+//! Output of placement plans: the JSON document (also the input of
+//! `homeward check --plan`) and the plain-text summary.
+
+use super::report::{CriterionJson, breakdown_json};
+use crate::domain::{ChildIx, DataSet};
+use crate::scoring::Scorer;
+use crate::solve::exact::Status;
+use crate::solve::plan::{Plan, UnplacedReason};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use serde::{Deserialize, Serialize};
+
+/// Format tag of plan documents.
+pub const PLAN_FORMAT: &str = "homeward-plan/1";
+
+/// The objective, as stated in every plan.
+pub const OBJECTIVE_FORMULA: &str = "maximise Σ over placements of (value + score), in hundredths of a point: value = placement priority of the unit × 100 (model [priority]), score = match score 0–10000";
+
+/// Status name.
+pub fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Optimal => "optimal",
+        Status::WithinGap => "within_gap",
+        Status::TimeLimited => "time_limited",
+    }
+}
+
+/// Model id and version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ModelTag {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+}
+
+/// An alternative household for a placement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlternativeJson {
+    /// Household.
+    pub household_id: String,
+    /// Its match score (hundredths).
+    pub score: u32,
+    /// The objective drops by at least this (hundredths).
+    pub objective_drop_at_least: i64,
+    /// … and at most this (equal = exact).
+    pub objective_drop_at_most: i64,
+}
+
+/// One placement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementJson {
+    /// Children placed together.
+    pub children: Vec<String>,
+    /// Household.
+    pub household_id: String,
+    /// Placement value (hundredths).
+    pub value: i64,
+    /// Match score (hundredths).
+    pub score: i64,
+    /// Relaxations needed (empty = strict).
+    #[serde(default)]
+    pub relaxed: Vec<String>,
+    /// Fixed by an officer.
+    #[serde(default)]
+    pub pinned: bool,
+    /// Score breakdown (points).
+    #[serde(default, skip_deserializing)]
+    pub breakdown: Vec<CriterionJson>,
+    /// Next-best households and their cost to the plan.
+    #[serde(default)]
+    pub alternatives: Vec<AlternativeJson>,
+}
+
+/// One rule count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleCountJson {
+    /// Rule code.
+    pub code: String,
+    /// Households failing it.
+    pub households: usize,
+}
+
+/// A competitor household.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompetitorJson {
+    /// Household.
+    pub household_id: String,
+    /// Children placed there instead.
+    pub placed_there: Vec<Vec<String>>,
+}
+
+/// A reason a unit is unplaced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonJson {
+    /// `NO_ELIGIBLE_HOUSEHOLD`, `SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD` or `OUTCOMPETED`.
+    pub code: String,
+    /// One sentence.
+    pub message: String,
+    /// Rules excluding most households.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleCountJson>,
+    /// Best eligible households and who took them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub households: Vec<CompetitorJson>,
+}
+
+/// An unplaced unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnplacedJson {
+    /// Children.
+    pub children: Vec<String>,
+    /// Placement value (hundredths).
+    pub value: i64,
+    /// Why.
+    pub reasons: Vec<ReasonJson>,
+}
+
+/// One component of a round.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentJson {
+    /// Units.
+    pub units: usize,
+    /// Households.
+    pub households: usize,
+    /// Candidate pairs.
+    pub pairs: usize,
+    /// Objective.
+    pub objective: i64,
+    /// Bound.
+    pub bound: i64,
+    /// Status.
+    pub status: String,
+    /// Milliseconds.
+    pub millis: f64,
+    /// Method.
+    pub method: String,
+}
+
+/// One solve.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundJson {
+    /// `strict` or the relaxations in force.
+    pub label: String,
+    /// Units.
+    pub units: usize,
+    /// Placed.
+    pub placed: usize,
+    /// Objective.
+    pub objective: i64,
+    /// Bound.
+    pub bound: i64,
+    /// Status.
+    pub status: String,
+    /// Milliseconds.
+    pub millis: f64,
+    /// Components (largest first).
+    pub components: Vec<ComponentJson>,
+}
+
+/// A plan document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanJson {
+    /// `homeward-plan/1`.
+    pub format: String,
+    /// Scoring model.
+    pub model: ModelTag,
+    /// Ages taken on.
+    pub as_of: String,
+    /// What was planned.
+    pub scope: String,
+    /// Travel-time source.
+    pub travel: String,
+    /// The objective.
+    pub objective_formula: String,
+    /// Status of the strict plan.
+    pub status: String,
+    /// Objective of the strict plan (hundredths, pinned placements included).
+    pub objective: i64,
+    /// Proved upper bound of the strict plan.
+    pub bound: i64,
+    /// (bound − objective) / bound.
+    pub gap: f64,
+    /// Objective including relaxation rounds (= Σ value + score of all placements).
+    pub total_objective: i64,
+    /// Children in scope.
+    pub children: usize,
+    /// Children placed.
+    pub children_placed: usize,
+    /// Placements.
+    pub placements: Vec<PlacementJson>,
+    /// Unplaced units.
+    pub unplaced: Vec<UnplacedJson>,
+    /// Every solve.
+    pub rounds: Vec<RoundJson>,
+}
+
+fn ids(data: &DataSet, members: &[ChildIx]) -> Vec<String> {
+    members
+        .iter()
+        .map(|c| data.child(*c).id.to_string())
+        .collect()
+}
+
+/// JSON view of a plan.
+pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
+    let data = scorer.data();
+    let carer_id = |c: crate::domain::CarerIx| data.carer(c).id.to_string();
+    let placements: Vec<PlacementJson> = plan
+        .placements
+        .iter()
+        .map(|p| PlacementJson {
+            children: ids(data, &p.unit.members),
+            household_id: carer_id(p.carer),
+            value: p.value,
+            score: i64::from(p.score.total),
+            relaxed: p.relaxed.clone(),
+            pinned: p.pinned,
+            breakdown: breakdown_json(&p.score),
+            alternatives: p
+                .alternatives
+                .iter()
+                .map(|a| AlternativeJson {
+                    household_id: carer_id(a.carer),
+                    score: a.score,
+                    objective_drop_at_least: a.drop_low,
+                    objective_drop_at_most: a.drop_high,
+                })
+                .collect(),
+        })
+        .collect();
+    let unplaced: Vec<UnplacedJson> = plan
+        .unplaced
+        .iter()
+        .map(|u| UnplacedJson {
+            children: ids(data, &u.unit.members),
+            value: u.value,
+            reasons: u.reasons.iter().map(|r| reason_json(data, r)).collect(),
+        })
+        .collect();
+    let placed: usize = placements.iter().map(|p| p.children.len()).sum();
+    let unplaced_children: usize = unplaced.iter().map(|u| u.children.len()).sum();
+    PlanJson {
+        format: PLAN_FORMAT.into(),
+        model: ModelTag {
+            id: scorer.model().id.clone(),
+            version: scorer.model().version.clone(),
+        },
+        as_of: scorer.as_of().to_string(),
+        scope: scope.into(),
+        travel: scorer.road_source(),
+        objective_formula: OBJECTIVE_FORMULA.into(),
+        status: status_name(plan.status).into(),
+        objective: plan.objective,
+        bound: plan.bound,
+        gap: plan.gap(),
+        total_objective: plan.total_objective,
+        children: placed + unplaced_children,
+        children_placed: placed,
+        placements,
+        unplaced,
+        rounds: plan
+            .rounds
+            .iter()
+            .map(|r| {
+                let mut components: Vec<ComponentJson> = r
+                    .components
+                    .iter()
+                    .map(|c| ComponentJson {
+                        units: c.units,
+                        households: c.households,
+                        pairs: c.pairs,
+                        objective: c.objective,
+                        bound: c.bound,
+                        status: status_name(c.status).into(),
+                        millis: c.millis,
+                        method: c.method.into(),
+                    })
+                    .collect();
+                components.sort_by(|a, b| b.units.cmp(&a.units).then(b.pairs.cmp(&a.pairs)));
+                RoundJson {
+                    label: r.label.clone(),
+                    units: r.units,
+                    placed: r.placed,
+                    objective: r.objective,
+                    bound: r.bound,
+                    status: status_name(r.status).into(),
+                    millis: r.millis,
+                    components,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn reason_json(data: &DataSet, r: &UnplacedReason) -> ReasonJson {
+    match r {
+        UnplacedReason::NoEligibleHousehold { rules } => ReasonJson {
+            code: "NO_ELIGIBLE_HOUSEHOLD".into(),
+            message: format!(
+                "no household passes every hard rule (most excluded by {})",
+                rules.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
+            ),
+            rules: rules.iter().map(|(c, n)| RuleCountJson { code: c.as_str().into(), households: *n }).collect(),
+            households: Vec::new(),
+        },
+        UnplacedReason::GroupLargerThanAnyEligibleHousehold { size, largest_free } => ReasonJson {
+            code: "SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD".into(),
+            message: format!("a group of {size} siblings; households that pass every other rule have at most {largest_free} free place(s)"),
+            rules: Vec::new(),
+            households: Vec::new(),
+        },
+        UnplacedReason::Outcompeted { by } => ReasonJson {
+            code: "OUTCOMPETED".into(),
+            message: "eligible, but the best eligible households' places went to children the plan values more".into(),
+            rules: Vec::new(),
+            households: by
+                .iter()
+                .map(|(c, placed)| CompetitorJson {
+                    household_id: data.carer(*c).id.to_string(),
+                    placed_there: placed.iter().map(|m| ids(data, m)).collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
+fn pts(h: i64) -> String {
+    format!("{:.2}", h as f64 / 100.0)
+}
+
+/// Plain-text summary of a plan.
+pub fn plan_text(p: &PlanJson) -> String {
+    let mut out = format!(
+        "Placement plan — {} · model {}@{} · ages as of {}\n{}\n\n",
+        p.scope, p.model.id, p.model.version, p.as_of, p.travel
+    );
+    out.push_str(&format!(
+        "status {} · objective {} · bound {} · gap {:.4}%\n{} of {} children placed in {} placements; {} unit(s) unplaced\n",
+        p.status,
+        pts(p.objective),
+        pts(p.bound),
+        p.gap * 100.0,
+        p.children_placed,
+        p.children,
+        p.placements.len(),
+        p.unplaced.len()
+    ));
+    out.push_str(&format!("objective: {}\n", p.objective_formula));
+    for r in &p.rounds {
+        let largest = r.components.first().map_or(0, |c| c.units);
+        out.push_str(&format!(
+            "round {:<40} {:>6} units, {:>6} placed, objective {}, {} ({} components, largest {} units), {:.0} ms\n",
+            r.label,
+            r.units,
+            r.placed,
+            pts(r.objective),
+            r.status,
+            r.components.len(),
+            largest,
+            r.millis
+        ));
+    }
+    if !p.placements.is_empty() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header(vec![
+            "children",
+            "household",
+            "score",
+            "value",
+            "relaxed",
+            "next best (objective drop)",
+        ]);
+        for pl in &p.placements {
+            let alts = pl
+                .alternatives
+                .iter()
+                .map(|a| {
+                    if a.objective_drop_at_least == a.objective_drop_at_most {
+                        format!("{} (−{})", a.household_id, pts(a.objective_drop_at_most))
+                    } else {
+                        format!(
+                            "{} (−{}…{})",
+                            a.household_id,
+                            pts(a.objective_drop_at_least),
+                            pts(a.objective_drop_at_most)
+                        )
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            t.add_row(vec![
+                Cell::new(pl.children.join("+")),
+                Cell::new(format!(
+                    "{}{}",
+                    pl.household_id,
+                    if pl.pinned { " (pinned)" } else { "" }
+                )),
+                Cell::new(pts(pl.score)).set_alignment(CellAlignment::Right),
+                Cell::new(pts(pl.value)).set_alignment(CellAlignment::Right),
+                Cell::new(pl.relaxed.join(" + ")),
+                Cell::new(alts),
+            ]);
+        }
+        out.push_str(&format!("\n{t}\n"));
+    }
+    if !p.unplaced.is_empty() {
+        out.push_str("\nUnplaced:\n");
+        for u in &p.unplaced {
+            for r in &u.reasons {
+                let extra = if r.households.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " — best households: {}",
+                        r.households
+                            .iter()
+                            .map(|h| format!(
+                                "{} (took {})",
+                                h.household_id,
+                                if h.placed_there.is_empty() {
+                                    "no one".into()
+                                } else {
+                                    h.placed_there
+                                        .iter()
+                                        .map(|c| c.join("+"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                }
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                };
+                out.push_str(&format!(
+                    "  {:<24} {}: {}{extra}\n",
+                    u.children.join("+"),
+                    r.code,
+                    r.message
+                ));
+            }
+        }
+    }
+    out.push_str("\nRecommendations only: officers decide. Check this plan independently with `homeward check --plan FILE`.\n");
+    out
+}

@@ -1,0 +1,652 @@
+//! Whole-region placement plans: build the instance, solve it exactly, explain
+//! every placement and every unplaced child, and (opt-in) climb the model's
+//! relaxation ladder for the children the strict plan cannot place.
+//!
+//! ## Objective
+//! `maximise Σ x[u,h] · (value[u] + score[u,h])`, in hundredths of a point:
+//! `value[u]` is the unit's placement priority ([`crate::scoring::priority`],
+//! ×100) and `score[u,h]` its match score (0–10000). Priority values are in the
+//! hundreds of points while scores are at most 100, so placing more
+//! (priority-weighted) children wins first and fit decides between plans
+//! that place the same children.
+
+use super::build::{Built, Occupancy, PlanError, Scope, build, scope_units};
+use super::exact::{self, ComponentReport, SolveOptions, Status};
+use super::instance::{Instance, Unit as IUnit};
+use crate::domain::{CarerIx, ChildIx, DataSet};
+use crate::scoring::{Model, Relaxation, RuleCode, Score, Scorer, Unit};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// What to plan and how.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Children covered.
+    pub scope: Scope,
+    /// Solver limits.
+    pub solve: SolveOptions,
+    /// Climb the model's relaxation ladder for children left unplaced.
+    pub relax: bool,
+    /// Pairs an officer fixed: (child id, household id); the child's unit
+    /// is placed there.
+    pub pinned: Vec<(String, String)>,
+    /// Pairs an officer ruled out: (child id, household id).
+    pub forbidden: Vec<(String, String)>,
+    /// Alternatives reported per placed unit.
+    pub alternatives: usize,
+}
+
+/// Another household for a placed unit and what choosing it would cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlternativeView {
+    /// The household.
+    pub carer: CarerIx,
+    /// Its match score for the unit (hundredths).
+    pub score: u32,
+    /// The plan's objective drops by at least this much (hundredths)…
+    pub drop_low: i64,
+    /// …and at most this much (exact when equal).
+    pub drop_high: i64,
+}
+
+/// One placement of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// Children placed together.
+    pub unit: Unit,
+    /// Household.
+    pub carer: CarerIx,
+    /// Placement value (hundredths).
+    pub value: i64,
+    /// Match score with breakdown.
+    pub score: Score,
+    /// Relaxations this placement needed (empty = strict rules).
+    pub relaxed: Vec<String>,
+    /// Fixed by an officer.
+    pub pinned: bool,
+    /// Next-best households and the cost of choosing them.
+    pub alternatives: Vec<AlternativeView>,
+}
+
+/// Why a child is not placed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnplacedReason {
+    /// No household passes every hard rule; the rules that exclude most.
+    NoEligibleHousehold {
+        /// (rule, households failing it), most first.
+        rules: Vec<(RuleCode, usize)>,
+    },
+    /// Households pass every other rule but none has enough free places for
+    /// the sibling group.
+    GroupLargerThanAnyEligibleHousehold {
+        /// Children in the group.
+        size: usize,
+        /// Most free places among those households.
+        largest_free: u8,
+    },
+    /// Eligible households exist but their places went to others.
+    Outcompeted {
+        /// Best eligible households and who was placed there instead.
+        by: Vec<(CarerIx, Vec<Vec<ChildIx>>)>,
+    },
+}
+
+/// A unit the plan leaves unplaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unplaced {
+    /// Children.
+    pub unit: Unit,
+    /// Placement value (hundredths).
+    pub value: i64,
+    /// Why.
+    pub reasons: Vec<UnplacedReason>,
+}
+
+/// One solve of the ladder.
+#[derive(Debug, Clone)]
+pub struct Round {
+    /// `strict` or the relaxations in force.
+    pub label: String,
+    /// Units in the round.
+    pub units: usize,
+    /// Units placed in it.
+    pub placed: usize,
+    /// Objective of the round (hundredths).
+    pub objective: i64,
+    /// Proved bound of the round.
+    pub bound: i64,
+    /// Status of the round.
+    pub status: Status,
+    /// Per-component reports.
+    pub components: Vec<ComponentReport>,
+    /// Wall time.
+    pub millis: f64,
+}
+
+/// A placement plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Status of the strict plan (what is proved).
+    pub status: Status,
+    /// Objective of the strict plan.
+    pub objective: i64,
+    /// Proved upper bound of the strict plan.
+    pub bound: i64,
+    /// Objective including relaxation rounds.
+    pub total_objective: i64,
+    /// Placements, strict first, by first child id.
+    pub placements: Vec<Placement>,
+    /// Units left unplaced.
+    pub unplaced: Vec<Unplaced>,
+    /// Every solve.
+    pub rounds: Vec<Round>,
+}
+
+impl Plan {
+    /// Relative gap of the strict plan: (bound − objective) / bound.
+    pub fn gap(&self) -> f64 {
+        if self.bound <= 0 {
+            0.0
+        } else {
+            (self.bound - self.objective) as f64 / self.bound as f64
+        }
+    }
+}
+
+/// Plans `opts.scope` of `data` under `model`, ages on `as_of`.
+///
+/// # Errors
+/// [`PlanError`] for unknown ids, regions or pins that break a rule.
+pub fn plan(
+    data: &DataSet,
+    model: &Model,
+    as_of: NaiveDate,
+    opts: &PlanOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<Plan, PlanError> {
+    let scorer = Scorer::new(data, model, as_of);
+    let units = scope_units(&scorer, &opts.scope)?;
+    let mut occupied: BTreeMap<CarerIx, Occupancy> = BTreeMap::new();
+    let mut placements = Vec::new();
+    // Officers' pins first.
+    let mut pinned_units = BTreeSet::new();
+    for (child, carer) in &opts.pinned {
+        let c = data
+            .child_ix(child)
+            .ok_or_else(|| PlanError::UnknownChild(child.clone()))?;
+        let h = data
+            .carer_ix(carer)
+            .ok_or_else(|| PlanError::UnknownCarer(carer.clone()))?;
+        let unit = scorer.unit_of(c);
+        let bad = |why: String| PlanError::BadPin {
+            child: child.clone(),
+            carer: carer.clone(),
+            why,
+        };
+        if let Some(v) = scorer.violations(&unit, h).first() {
+            return Err(bad(format!("{} ({})", v.1.code, v.1.detail)));
+        }
+        let iu = super::build::instance_unit(&scorer, &unit);
+        let occ = occupied.get(&h).copied().unwrap_or_default();
+        if !super::build::instance_household(&scorer, h, occ).allows([&iu]) {
+            return Err(bad(
+                "the household has no room left for it after other pins".into(),
+            ));
+        }
+        occupy(&mut occupied, h, &iu);
+        pinned_units.insert(unit.members.clone());
+        placements.push(Placement {
+            value: iu.value,
+            score: scorer.score_pair(&unit, h),
+            unit,
+            carer: h,
+            relaxed: Vec::new(),
+            pinned: true,
+            alternatives: Vec::new(),
+        });
+    }
+    let mut forbidden = BTreeSet::new();
+    for (child, carer) in &opts.forbidden {
+        let c = data
+            .child_ix(child)
+            .ok_or_else(|| PlanError::UnknownChild(child.clone()))?;
+        let h = data
+            .carer_ix(carer)
+            .ok_or_else(|| PlanError::UnknownCarer(carer.clone()))?;
+        for m in scorer.unit_of(c).members {
+            forbidden.insert((m, h));
+        }
+    }
+    let waiting: Vec<Unit> = units
+        .into_iter()
+        .filter(|u| !pinned_units.contains(&u.members))
+        .collect();
+
+    // Strict round.
+    let t = Instant::now();
+    let built = build(&scorer, waiting, &occupied, &forbidden);
+    let sol = solve_apart(&built, &apart_units(data, &built), &opts.solve, progress);
+    let alts = if opts.alternatives > 0 {
+        exact::alternatives(&built.instance, &sol, opts.alternatives)
+    } else {
+        Vec::new()
+    };
+    let strict = Round {
+        label: "strict".into(),
+        units: built.units.len(),
+        placed: sol.assignment.placed.iter().flatten().count(),
+        objective: sol.objective,
+        bound: sol.bound,
+        status: sol.status,
+        components: sol.components.clone(),
+        millis: t.elapsed().as_secs_f64() * 1000.0,
+    };
+    let pinned_value: i64 = placements
+        .iter()
+        .map(|p| p.value + i64::from(p.score.total))
+        .sum();
+    let mut rounds = vec![strict];
+    let mut left = collect(
+        &scorer,
+        &built,
+        &sol.assignment.placed,
+        &alts,
+        &[],
+        &mut placements,
+        &mut occupied,
+    );
+
+    // Relaxation ladder.
+    if opts.relax {
+        let mut relaxed_model = model.clone();
+        let mut labels: Vec<String> = Vec::new();
+        for r in &model.relaxations {
+            if left.is_empty() {
+                break;
+            }
+            labels.push(r.label());
+            let mut split = None;
+            match r {
+                Relaxation::TravelLimit { factor } => {
+                    relaxed_model.thresholds.max_travel_minutes_birth_family *= factor
+                }
+                Relaxation::SplitSiblingGroups {
+                    min_size,
+                    within_minutes,
+                } => split = Some((*min_size, *within_minutes)),
+            }
+            let t = Instant::now();
+            let rscorer = Scorer::new(data, &relaxed_model, as_of);
+            let mut round_units: Vec<Unit> = Vec::new();
+            let mut parent: Vec<usize> = Vec::new();
+            for (i, u) in left.iter().enumerate() {
+                match split {
+                    Some((min, _)) if u.size() >= usize::from(min) => {
+                        for part in split_group(data, u, as_of) {
+                            round_units.push(part);
+                            parent.push(i);
+                        }
+                    }
+                    _ => {
+                        round_units.push(u.clone());
+                        parent.push(i);
+                    }
+                }
+            }
+            let mut forbid = forbidden.clone();
+            let (built, sol) = loop {
+                let built = build(&rscorer, round_units.clone(), &occupied, &forbid);
+                let sol = solve_apart(&built, &apart_units(data, &built), &opts.solve, progress);
+                // Sub-groups of one split group must live close together: forbid
+                // the pair that breaks it and solve again (each pass removes one
+                // pair, so this ends).
+                let Some((_, within)) = split else {
+                    break (built, sol);
+                };
+                match far_apart(&rscorer, &built, &sol.assignment.placed, &parent, within) {
+                    None => break (built, sol),
+                    Some((u, h)) => {
+                        for m in &built.units[u].members {
+                            forbid.insert((*m, built.carers[h as usize]));
+                        }
+                    }
+                }
+            };
+            rounds.push(Round {
+                label: labels.join(" + "),
+                units: built.units.len(),
+                placed: sol.assignment.placed.iter().flatten().count(),
+                objective: sol.objective,
+                bound: sol.bound,
+                status: sol.status,
+                components: sol.components.clone(),
+                millis: t.elapsed().as_secs_f64() * 1000.0,
+            });
+            left = collect(
+                &rscorer,
+                &built,
+                &sol.assignment.placed,
+                &[],
+                &labels,
+                &mut placements,
+                &mut occupied,
+            );
+        }
+    }
+
+    // Reasons for every unit still unplaced (under the strict rules).
+    let placed_at: BTreeMap<CarerIx, Vec<Vec<ChildIx>>> =
+        placements.iter().fold(BTreeMap::new(), |mut m, p| {
+            m.entry(p.carer)
+                .or_insert_with(Vec::new)
+                .push(p.unit.members.clone());
+            m
+        });
+    let unplaced = left
+        .into_iter()
+        .map(|u| explain_unplaced(&scorer, u, &forbidden, &placed_at))
+        .collect();
+    placements.sort_by(|a, b| {
+        (
+            !a.relaxed.is_empty(),
+            data.child(a.unit.members[0]).id.as_str(),
+        )
+            .cmp(&(
+                !b.relaxed.is_empty(),
+                data.child(b.unit.members[0]).id.as_str(),
+            ))
+    });
+    let total_objective = pinned_value + rounds.iter().map(|r| r.objective).sum::<i64>();
+    Ok(Plan {
+        status: rounds[0].status,
+        objective: rounds[0].objective + pinned_value,
+        bound: rounds[0].bound + pinned_value,
+        total_objective,
+        placements,
+        unplaced,
+        rounds,
+    })
+}
+
+/// Solves `built` with its "apart" sibling links respected: the solver sees
+/// only the household rules, so whenever two units that must live apart share
+/// a household, both ways out are tried (the one or the other leaves that
+/// household) and the better result is kept — exact, since every feasible
+/// plan lies in one of the branches. Conflicts are rare (links between
+/// siblings placed apart), so the tree stays tiny; past `MAX_APART_BRANCHES`
+/// solves the best plan found so far is returned with the bound of the
+/// unexplored branches.
+fn solve_apart(
+    built: &Built,
+    apart: &[(u32, u32)],
+    opts: &SolveOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> exact::Solution {
+    const MAX_APART_BRANCHES: usize = 64;
+    let mut stack = vec![built.instance.clone()];
+    let mut best: Option<exact::Solution> = None;
+    let mut open_bound = i64::MIN;
+    let mut solves = 0;
+    while let Some(inst) = stack.pop() {
+        if solves >= MAX_APART_BRANCHES {
+            let b = exact::solve(
+                &inst,
+                &SolveOptions {
+                    time_limit: Some(std::time::Duration::ZERO),
+                    ..opts.clone()
+                },
+                None,
+            )
+            .bound;
+            open_bound = open_bound.max(b);
+            continue;
+        }
+        solves += 1;
+        let sol = exact::solve(&inst, opts, progress);
+        if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
+            continue;
+        }
+        let placed = &sol.assignment.placed;
+        let conflict =
+            apart
+                .iter()
+                .find_map(|&(a, b)| match (placed[a as usize], placed[b as usize]) {
+                    (Some(x), Some(y)) if x == y => Some((a, b, x)),
+                    _ => None,
+                });
+        match conflict {
+            None => {
+                if best.as_ref().is_none_or(|b| sol.objective > b.objective) {
+                    best = Some(sol);
+                }
+            }
+            Some((a, b, h)) => {
+                open_bound = open_bound.max(sol.bound);
+                for u in [b, a] {
+                    let mut next = inst.clone();
+                    next.pairs.retain(|p| !(p.unit == u && p.household == h));
+                    stack.push(next);
+                }
+            }
+        }
+    }
+    let mut sol = best.unwrap_or_else(|| {
+        exact::solve(
+            &Instance {
+                units: built.instance.units.clone(),
+                households: built.instance.households.clone(),
+                pairs: Vec::new(),
+            },
+            opts,
+            None,
+        )
+    });
+    if open_bound > sol.bound {
+        sol.bound = open_bound;
+        if sol.bound > sol.objective {
+            sol.status = Status::TimeLimited;
+        }
+    }
+    sol
+}
+
+/// Pairs of instance units holding children that must be placed apart.
+fn apart_units(data: &DataSet, built: &Built) -> Vec<(u32, u32)> {
+    let mut unit_of: BTreeMap<ChildIx, u32> = BTreeMap::new();
+    for (i, u) in built.units.iter().enumerate() {
+        for m in &u.members {
+            unit_of.insert(*m, i as u32);
+        }
+    }
+    let mut out: Vec<(u32, u32)> = data
+        .sibling_links
+        .iter()
+        .filter(|l| !l.keep_together)
+        .filter_map(|l| Some((*unit_of.get(&l.a)?, *unit_of.get(&l.b)?)))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn occupy(occupied: &mut BTreeMap<CarerIx, Occupancy>, h: CarerIx, u: &IUnit) {
+    let o = occupied.entry(h).or_default();
+    o.children = o.children.saturating_add(u.size);
+    o.developmental |= u.developmental;
+    o.non_exempt |= !u.exempt;
+}
+
+/// Records the placements of one round; returns the units left unplaced.
+fn collect(
+    scorer: &Scorer<'_>,
+    built: &Built,
+    placed: &[Option<u32>],
+    alts: &[Vec<exact::Alternative>],
+    relaxed: &[String],
+    placements: &mut Vec<Placement>,
+    occupied: &mut BTreeMap<CarerIx, Occupancy>,
+) -> Vec<Unit> {
+    let mut left = Vec::new();
+    for (u, h) in placed.iter().enumerate() {
+        let unit = &built.units[u];
+        match h {
+            None => left.push(unit.clone()),
+            Some(h) => {
+                let carer = built.carers[*h as usize];
+                let iu = &built.instance.units[u];
+                occupy(occupied, carer, iu);
+                let alternatives = alts
+                    .get(u)
+                    .map(|v| {
+                        v.iter()
+                            .map(|a| AlternativeView {
+                                carer: built.carers[a.household as usize],
+                                score: built
+                                    .instance
+                                    .pair(u as u32, a.household)
+                                    .map_or(0, |p| p.score),
+                                drop_low: a.drop_low,
+                                drop_high: a.drop_high,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                placements.push(Placement {
+                    unit: unit.clone(),
+                    carer,
+                    value: iu.value,
+                    score: scorer.score_pair(unit, carer),
+                    relaxed: relaxed.to_vec(),
+                    pinned: false,
+                    alternatives,
+                });
+            }
+        }
+    }
+    // Parts of a split group that were not all placed go back whole.
+    left.sort_by_key(|u| u.members.clone());
+    left
+}
+
+/// Splits a sibling group into sub-groups of 2–3 children, by age (oldest
+/// first, ties by id): sizes 4 → 2+2, 5 → 3+2, 6 → 3+3, 7 → 3+2+2, …
+fn split_group(data: &DataSet, unit: &Unit, as_of: NaiveDate) -> Vec<Unit> {
+    let mut m = unit.members.clone();
+    m.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(data.child(*c).age_on(as_of)),
+            data.child(*c).id.clone(),
+        )
+    });
+    let n = m.len();
+    let k = n.div_ceil(3);
+    let sizes: Vec<usize> = (0..k).map(|i| n / k + usize::from(i < n % k)).collect();
+    let mut out = Vec::new();
+    let mut it = m.into_iter();
+    for s in sizes {
+        let mut part: Vec<ChildIx> = it.by_ref().take(s).collect();
+        part.sort_by(|a, b| data.child(*a).id.cmp(&data.child(*b).id));
+        out.push(Unit { members: part });
+    }
+    out
+}
+
+/// A placed sub-group whose household is more than `within` minutes from
+/// the household of an earlier sub-group of the same split group.
+fn far_apart(
+    scorer: &Scorer<'_>,
+    built: &Built,
+    placed: &[Option<u32>],
+    parent: &[usize],
+    within: f64,
+) -> Option<(usize, u32)> {
+    let mut first: BTreeMap<usize, CarerIx> = BTreeMap::new();
+    for (u, h) in placed.iter().enumerate() {
+        let Some(h) = h else { continue };
+        let carer = built.carers[*h as usize];
+        match first.get(&parent[u]) {
+            None => {
+                first.insert(parent[u], carer);
+            }
+            Some(&c0) if f64::from(scorer.carer_minutes(c0, carer)) > within => {
+                return Some((u, *h));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+fn explain_unplaced(
+    scorer: &Scorer<'_>,
+    unit: Unit,
+    forbidden: &BTreeSet<(ChildIx, CarerIx)>,
+    placed_at: &BTreeMap<CarerIx, Vec<Vec<ChildIx>>>,
+) -> Unplaced {
+    let data = scorer.data();
+    let value = super::build::unit_value(data, scorer.model(), &unit, scorer.as_of());
+    let masks = scorer.masks(&unit);
+    let eligible: Vec<CarerIx> = masks
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            **m == 0
+                && !unit
+                    .members
+                    .iter()
+                    .any(|c| forbidden.contains(&(*c, CarerIx::from_usize(*i))))
+        })
+        .map(|(i, _)| CarerIx::from_usize(i))
+        .collect();
+    let mut reasons = Vec::new();
+    if eligible.is_empty() {
+        let capacity = RuleCode::NoFreePlace.bit()
+            | RuleCode::SiblingGroupTooLarge.bit()
+            | RuleCode::HouseholdLimitExceeded.bit();
+        if unit.size() > 1 {
+            let roomless: Vec<u8> = masks
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| **m != 0 && **m & !capacity == 0)
+                .map(|(i, _)| data.carers[i].free_places())
+                .collect();
+            if let Some(&largest_free) = roomless.iter().max() {
+                reasons.push(UnplacedReason::GroupLargerThanAnyEligibleHousehold {
+                    size: unit.size(),
+                    largest_free,
+                });
+            }
+        }
+        let mut counts: Vec<(RuleCode, usize)> = RuleCode::ALL
+            .into_iter()
+            .map(|r| (r, masks.iter().filter(|m| **m & r.bit() != 0).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), *r));
+        counts.truncate(3);
+        reasons.push(UnplacedReason::NoEligibleHousehold { rules: counts });
+    } else {
+        let mut best: Vec<(u32, CarerIx)> = eligible
+            .iter()
+            .map(|&c| (scorer.score_pair(&unit, c).total, c))
+            .collect();
+        best.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| data.carer(a.1).id.cmp(&data.carer(b.1).id))
+        });
+        let by = best
+            .into_iter()
+            .take(3)
+            .map(|(_, c)| (c, placed_at.get(&c).cloned().unwrap_or_default()))
+            .collect();
+        reasons.push(UnplacedReason::Outcompeted { by });
+    }
+    Unplaced {
+        unit,
+        value,
+        reasons,
+    }
+}
