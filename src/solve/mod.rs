@@ -1,6 +1,14 @@
 //! Placement plans: the integer program over units and households, its
 //! solvers, the independent checker and exports.
 
+pub mod components;
+pub mod exact;
 pub mod instance;
+pub mod random;
 
+pub use components::{Component, connected_components};
+pub use exact::{
+    Alternative, ComponentReport, Solution, SolveOptions, Status, alternatives, solve,
+};
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
+pub use random::{random_assignment_instance, random_instance, random_instance_grouped};
