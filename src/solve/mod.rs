@@ -3,8 +3,15 @@
 
 pub mod build;
 pub mod check;
+pub mod components;
+pub mod exact;
 pub mod instance;
 pub mod plan;
+pub mod random;
 
+pub use components::{Component, connected_components};
+pub use exact::{
+    Alternative, ComponentReport, Solution, SolveOptions, Status, alternatives, solve,
+};
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
-pub mod exact;
+pub use random::{random_assignment_instance, random_instance, random_instance_grouped};

@@ -1,0 +1,570 @@
+//! Exact placement solver: Lagrangian household-pattern bound, certified in
+//! integer arithmetic, with a forcing-loss branch-and-bound to close the
+//! last gap.
+//!
+//! ## Method
+//! The instance is split into the connected components of its candidate
+//! graph ([`super::components`]); they are solved in parallel (rayon) and
+//! merged in component order, so the plan does not depend on the number of
+//! threads. For each component:
+//!
+//! 1. **Transportation LP** (`y = size·x`, household rules left out) by
+//!    successive shortest paths ([`flow`]): exact LP duals `α` for "each unit
+//!    at most once", and a first plan by rounding the flow.
+//! 2. **Incumbent** `z`: the rounded flow, repaired against
+//!    [`Household::allows`](super::Household::allows), greedily filled and
+//!    improved by a local search (move / insert / eject one); later also
+//!    from the Lagrangian household sets.
+//! 3. **Bound**: relaxing "each unit at most once" with `α ≥ 0`,
+//!
+//!    ```text
+//!    L(α) = Σ_u α_u + Σ_h K_h(α),   K_h(α) = max_{S allowed at h} Σ_{u∈S} (c[u,h] − α_u)
+//!    ```
+//!
+//!    is an upper bound on every plan for every `α ≥ 0`. `K_h` is a tiny
+//!    knapsack over states (size, developmental, non-exempt) that respects
+//!    the household rule exactly. Multipliers are integers in `1/600` of a
+//!    coefficient and `L` is recomputed exactly in `i64`, so the reported
+//!    `bound = ⌊L(α)⌋` is proved. `α` starts at the LP duals and is improved
+//!    by projected subgradient steps (Polyak step towards the incumbent).
+//! 4. **Proof**: if `z ≥ ⌊L⌋` the incumbent is optimal. Otherwise
+//!    ([`bnb`]) pairs whose forcing loss exceeds `L − z − 1` are dropped, the
+//!    rest split into components, and each is searched exactly by
+//!    branch-and-bound with Lagrangian bounds: this returns either a better
+//!    plan, which is then optimal, or proves `z` optimal.
+//!
+//! `time_limit` stops the search and reports [`Status::TimeLimited`] with
+//! the best plan and proved bound; `rel_gap > 0` stops as soon as
+//! `bound − objective ≤ rel_gap · bound` ([`Status::WithinGap`]).
+//! Nothing depends on time except when the time limit is actually hit.
+
+mod bnb;
+mod flow;
+mod heuristic;
+mod knapsack;
+mod problem;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use self::heuristic::Plan;
+use self::problem::{Lagrange, Prob, SCALE, Scratch};
+use super::components::connected_components;
+use super::instance::{Assignment, Instance};
+
+/// Solver parameters.
+#[derive(Debug, Clone, Default)]
+pub struct SolveOptions {
+    /// Stop after this long (wall clock, whole instance) with the best plan
+    /// and bound found so far.
+    pub time_limit: Option<Duration>,
+    /// Relative gap at which to stop; `0.0` proves optimality.
+    pub rel_gap: f64,
+}
+
+/// How far a result is proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// `objective == bound`: no better plan exists.
+    Optimal,
+    /// `bound − objective ≤ rel_gap · bound`.
+    WithinGap,
+    /// The time limit was reached first; `bound` is still a proved bound.
+    TimeLimited,
+}
+
+/// What happened in one connected component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentReport {
+    /// Units in the component.
+    pub units: usize,
+    /// Households in the component.
+    pub households: usize,
+    /// Eligible pairs in the component.
+    pub pairs: usize,
+    /// Objective of the component's plan.
+    pub objective: i64,
+    /// Proved upper bound for the component.
+    pub bound: i64,
+    /// Proof status of the component.
+    pub status: Status,
+    /// Wall time spent on it, in milliseconds.
+    pub millis: f64,
+    /// How it was solved: `"single-unit"`, `"lagrangian-certified"` (the
+    /// bound met the incumbent), `"lagrangian-branch-and-bound"` (the
+    /// forcing-loss search closed the gap), `"lagrangian"` (stopped at the
+    /// gap or time limit).
+    pub method: &'static str,
+}
+
+/// A plan with its proof.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Solution {
+    /// The plan (always feasible).
+    pub assignment: Assignment,
+    /// Its objective.
+    pub objective: i64,
+    /// Proved upper bound on any plan's objective (`≥ objective`).
+    pub bound: i64,
+    /// Optimal iff `objective == bound`.
+    pub status: Status,
+    /// One report per connected component, by smallest unit index.
+    pub components: Vec<ComponentReport>,
+    /// Final Lagrange multipliers, `1/600` of a coefficient, per unit.
+    multipliers: Vec<i64>,
+}
+
+impl Solution {
+    /// The final Lagrange multiplier of each unit (its "price": what the
+    /// bound says placing it elsewhere is worth), in coefficient units.
+    pub fn multipliers(&self) -> impl Iterator<Item = f64> + '_ {
+        self.multipliers.iter().map(|&a| a as f64 / SCALE as f64)
+    }
+}
+
+/// Solves `inst` (see the module docs). `progress(done, total)` is called
+/// after each component.
+pub fn solve(
+    inst: &Instance,
+    opts: &SolveOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Solution {
+    let deadline = opts.time_limit.map(|d| Instant::now() + d);
+    let comps = connected_components(inst);
+    let total = comps.len();
+    let done = AtomicUsize::new(0);
+    let results: Vec<(Vec<Option<u32>>, Vec<i64>, ComponentReport)> = comps
+        .par_iter()
+        .map(|c| {
+            let t0 = Instant::now();
+            let sub = c.sub_instance(inst);
+            let r = solve_component(&sub, opts, deadline);
+            let placed = r
+                .plan
+                .iter()
+                .map(|p| p.map(|pi| sub.pairs[pi as usize].household))
+                .collect();
+            let report = ComponentReport {
+                units: c.units.len(),
+                households: c.households.len(),
+                pairs: c.pairs,
+                objective: r.objective,
+                bound: r.bound,
+                status: r.status,
+                millis: t0.elapsed().as_secs_f64() * 1e3,
+                method: r.method,
+            };
+            if let Some(f) = progress {
+                f(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            }
+            (placed, r.alpha, report)
+        })
+        .collect();
+    let mut assignment = Assignment {
+        placed: vec![None; inst.units.len()],
+    };
+    let mut multipliers = vec![0i64; inst.units.len()];
+    let mut components = Vec::with_capacity(total);
+    for (c, (placed, alpha, report)) in comps.iter().zip(results) {
+        c.write_back(&Assignment { placed }, &mut assignment);
+        for (i, a) in alpha.into_iter().enumerate() {
+            multipliers[c.units[i] as usize] = a;
+        }
+        components.push(report);
+    }
+    let objective = components.iter().map(|c| c.objective).sum();
+    let bound = components.iter().map(|c| c.bound).sum();
+    let status = components
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(Status::Optimal);
+    Solution {
+        assignment,
+        objective,
+        bound,
+        status,
+        components,
+        multipliers,
+    }
+}
+
+struct ComponentResult {
+    plan: Vec<Option<u32>>,
+    objective: i64,
+    bound: i64,
+    status: Status,
+    method: &'static str,
+    alpha: Vec<i64>,
+}
+
+fn time_up(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+fn solve_component(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> ComponentResult {
+    let prob = Prob::new(inst);
+    if prob.units() == 1 {
+        // Every pair is allowed alone: take the best (lowest household on ties).
+        let best =
+            (0..inst.pairs.len()).max_by_key(|&i| (inst.pairs[i].coef, std::cmp::Reverse(i)));
+        let value = best.map_or(0, |i| inst.pairs[i].coef.max(0));
+        let plan = vec![best.filter(|&i| inst.pairs[i].coef > 0).map(|i| i as u32)];
+        return ComponentResult {
+            plan,
+            objective: value,
+            bound: value,
+            status: Status::Optimal,
+            method: "single-unit",
+            alpha: vec![value * SCALE],
+        };
+    }
+    let fl = flow::transport(&prob);
+    let mut plan = Plan::empty(&prob);
+    for (pi, &y) in fl.y.iter().enumerate() {
+        let u = prob.unit_of(pi);
+        if y == i32::from(prob.size[u]) && prob.c[pi] > 0 {
+            plan.place(&prob, pi);
+        }
+    }
+    plan.repair(&prob);
+    plan.fill(&prob);
+    plan.improve(&prob, 4);
+    let mut lag = Lagrange::new(&prob, fl.alpha);
+    subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+    let mut bound = lag.value.div_euclid(SCALE);
+    let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
+    if bound > plan.value {
+        method = "lagrangian";
+        if gap_ok(plan.value, bound, opts.rel_gap) {
+            status = Status::WithinGap;
+        } else if time_up(deadline) {
+            status = Status::TimeLimited;
+        } else {
+            match bnb::prove(&prob, &lag, plan.value, deadline) {
+                Ok(better) => {
+                    if let Some(pairs) = better {
+                        let mut p = Plan::empty(&prob);
+                        for pi in pairs.into_iter().flatten() {
+                            p.place(&prob, pi as usize);
+                        }
+                        plan = p;
+                    }
+                    bound = plan.value;
+                    method = "lagrangian-branch-and-bound";
+                }
+                Err(bnb::TimeUp) => status = Status::TimeLimited,
+            }
+        }
+    } else {
+        bound = plan.value;
+    }
+    ComponentResult {
+        plan: plan.pair,
+        objective: plan.value,
+        bound,
+        status,
+        method,
+        alpha: lag.alpha,
+    }
+}
+
+fn gap_ok(z: i64, bound: i64, rel_gap: f64) -> bool {
+    rel_gap > 0.0 && ((bound - z) as f64) <= rel_gap * (bound as f64)
+}
+
+/// Plan from the Lagrangian household sets: a unit chosen by several
+/// households goes to its best coefficient; then repair, fill, improve.
+fn plan_from_sets(prob: &Prob, lag: &Lagrange) -> Plan {
+    let mut best: Vec<Option<(i64, u32)>> = vec![None; prob.units()];
+    for (h, s) in lag.sel.iter().enumerate() {
+        for &u in s {
+            if let Some(pi) = prob.pair_index(u as usize, h) {
+                let c = prob.inst.pairs[pi].coef;
+                if best[u as usize].is_none_or(|b| c > b.0) {
+                    best[u as usize] = Some((c, pi as u32));
+                }
+            }
+        }
+    }
+    let mut plan = Plan::empty(prob);
+    for (_, pi) in best.into_iter().flatten() {
+        plan.place(prob, pi as usize);
+    }
+    plan.repair(prob);
+    plan.fill(prob);
+    plan.improve(prob, 2);
+    plan
+}
+
+/// Projected subgradient with Polyak steps towards the incumbent; keeps the
+/// best multipliers in `lag` and improves `plan` from the household sets.
+fn subgradient(
+    prob: &Prob,
+    lag: &mut Lagrange,
+    plan: &mut Plan,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) {
+    const MAX_ITER: usize = 2000;
+    let nu = prob.units();
+    let mut af: Vec<f64> = lag.alpha.iter().map(|&a| a as f64).collect();
+    let mut best_val = lag.value;
+    let mut best_alpha = lag.alpha.clone();
+    let mut lambda = 1.0f64;
+    let mut stall = 0;
+    let mut g = vec![0i64; nu];
+    let mut changes: Vec<(u32, i64)> = Vec::new();
+    for it in 0..MAX_ITER {
+        if best_val.div_euclid(SCALE) <= plan.value
+            || gap_ok(plan.value, best_val.div_euclid(SCALE), opts.rel_gap)
+            || time_up(deadline)
+        {
+            break;
+        }
+        let mut norm2 = 0i64;
+        for u in 0..nu {
+            let gi = 1 - i64::from(lag.count[u]);
+            g[u] = if lag.alpha[u] == 0 && gi > 0 { 0 } else { gi };
+            norm2 += g[u] * g[u];
+        }
+        if norm2 == 0 || it % 20 == 19 {
+            let p = plan_from_sets(prob, lag);
+            if p.value > plan.value {
+                *plan = p;
+            }
+            if norm2 == 0 {
+                break;
+            }
+        }
+        let step =
+            lambda * ((lag.value - SCALE * plan.value) as f64).max(SCALE as f64) / norm2 as f64;
+        changes.clear();
+        for u in 0..nu {
+            if g[u] != 0 {
+                af[u] = (af[u] - step * g[u] as f64).max(0.0);
+                let r = af[u].round() as i64;
+                if r != lag.alpha[u] {
+                    changes.push((u as u32, r));
+                }
+            }
+        }
+        lag.update(prob, &changes);
+        if lag.value < best_val {
+            best_val = lag.value;
+            best_alpha.clone_from(&lag.alpha);
+            stall = 0;
+        } else {
+            stall += 1;
+            if stall >= 8 {
+                lambda *= 0.5;
+                stall = 0;
+                if lambda < 1e-3 {
+                    break;
+                }
+            }
+        }
+    }
+    if lag.value != best_val {
+        changes.clear();
+        for u in 0..nu {
+            if lag.alpha[u] != best_alpha[u] {
+                changes.push((u as u32, best_alpha[u]));
+            }
+        }
+        lag.update(prob, &changes);
+    }
+    let p = plan_from_sets(prob, lag);
+    if p.value > plan.value {
+        *plan = p;
+    }
+}
+
+/// An alternative household for a placed unit and what forcing the unit
+/// there costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alternative {
+    /// The alternative household.
+    pub household: u32,
+    /// Lower bound on the drop: `objective − (best objective of any plan
+    /// with the unit at this household)` is at least this. From the
+    /// Lagrangian forcing bound `⌊L(α) − F[u,h]⌋` of the unit's component
+    /// (0 when the bound says nothing).
+    pub drop_low: i64,
+    /// Upper bound on the same drop, from a feasible plan with the pair
+    /// pinned (an exact re-solve of small components, a local repair of the
+    /// plan otherwise). Equal to `drop_low` when the drop is known exactly.
+    pub drop_high: i64,
+}
+
+/// Components up to this many units get an exact re-solve per alternative.
+const EXACT_ALTERNATIVES_UNITS: usize = 60;
+
+/// For each unit (placed or not, indexed like `inst.units`): its next `k`
+/// eligible households other than its own, by coefficient (ties by index),
+/// with bounds on how much the objective of `sol` would drop if the unit
+/// were forced there. Unplaced units get an empty list.
+pub fn alternatives(inst: &Instance, sol: &Solution, k: usize) -> Vec<Vec<Alternative>> {
+    let prob = Prob::new(inst);
+    let comps = connected_components(inst);
+    let nh = inst.households.len();
+    let mut comp_of_unit = vec![u32::MAX; inst.units.len()];
+    let mut comp_of_h = vec![u32::MAX; nh];
+    for (ci, c) in comps.iter().enumerate() {
+        for &u in &c.units {
+            comp_of_unit[u as usize] = ci as u32;
+        }
+        for &h in &c.households {
+            comp_of_h[h as usize] = ci as u32;
+        }
+    }
+    let alpha = &sol.multipliers;
+    let kh: Vec<i64> = (0..nh)
+        .into_par_iter()
+        .map_init(Scratch::default, |sc, h| prob.knapsack(h, alpha, false, sc))
+        .collect();
+    let mut lc = vec![0i64; comps.len()];
+    let mut objc = vec![0i64; comps.len()];
+    for (u, &a) in alpha.iter().enumerate() {
+        if comp_of_unit[u] != u32::MAX {
+            lc[comp_of_unit[u] as usize] += a;
+        }
+    }
+    for h in 0..nh {
+        if comp_of_h[h] != u32::MAX {
+            lc[comp_of_h[h] as usize] += kh[h];
+        }
+    }
+    for (u, h) in sol.assignment.placed.iter().enumerate() {
+        if let Some(pi) = h.and_then(|h| prob.pair_index(u, h as usize)) {
+            objc[comp_of_unit[u] as usize] += inst.pairs[pi].coef;
+        }
+    }
+    let optimal = sol.status == Status::Optimal;
+    let mut base = Plan::empty(&prob);
+    for (u, h) in sol.assignment.placed.iter().enumerate() {
+        if let Some(pi) = h.and_then(|h| prob.pair_index(u, h as usize)) {
+            base.place(&prob, pi);
+        }
+    }
+    let sub_instances: Vec<Option<Instance>> = comps
+        .iter()
+        .map(|c| (c.units.len() <= EXACT_ALTERNATIVES_UNITS).then(|| c.sub_instance(inst)))
+        .collect();
+    (0..inst.units.len())
+        .into_par_iter()
+        .map_init(Scratch::default, |sc, u| {
+            let Some(cur) = sol.assignment.placed[u] else {
+                return Vec::new();
+            };
+            let ci = comp_of_unit[u] as usize;
+            let mut cands: Vec<usize> = prob
+                .upairs(u)
+                .filter(|&pi| inst.pairs[pi].household != cur)
+                .collect();
+            cands.sort_by_key(|&pi| {
+                (
+                    std::cmp::Reverse(inst.pairs[pi].coef),
+                    inst.pairs[pi].household,
+                )
+            });
+            cands.truncate(k);
+            cands
+                .into_iter()
+                .map(|pi| {
+                    let h = inst.pairs[pi].household as usize;
+                    let f = prob
+                        .forcing_losses(h, alpha, sc)
+                        .into_iter()
+                        .find(|&(q, _)| q as usize == pi)
+                        .map_or(0, |(_, f)| f);
+                    let ub = (lc[ci] - f).div_euclid(SCALE);
+                    let mut low = objc[ci] - ub;
+                    if optimal {
+                        low = low.max(0);
+                    }
+                    let high = match &sub_instances[ci] {
+                        Some(sub) => {
+                            pinned_optimum(sub, &comps[ci].units, &comps[ci].households, u, h)
+                                .map(|v| objc[ci] - v)
+                        }
+                        None => None,
+                    };
+                    match high {
+                        Some(d) => Alternative {
+                            household: h as u32,
+                            drop_low: d,
+                            drop_high: d,
+                        },
+                        None => {
+                            let v = repaired_value(&prob, &base, pi);
+                            let high = sol.objective - v;
+                            Alternative {
+                                household: h as u32,
+                                drop_low: low.min(high),
+                                drop_high: high,
+                            }
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Exact optimum of the component with unit `u` pinned at household `h`
+/// (original indices), if proved.
+fn pinned_optimum(sub: &Instance, units: &[u32], hs: &[u32], u: usize, h: usize) -> Option<i64> {
+    let lu = units.binary_search(&(u as u32)).ok()? as u32;
+    let lh = hs.binary_search(&(h as u32)).ok()? as u32;
+    let big = sub.pairs.iter().map(|p| p.coef.abs()).sum::<i64>() + 1;
+    let mut pinned = sub.clone();
+    pinned.pairs.retain(|p| p.unit != lu || p.household == lh);
+    for p in &mut pinned.pairs {
+        if p.unit == lu {
+            p.coef += big;
+        }
+    }
+    let r = solve_component(&pinned, &SolveOptions::default(), None);
+    (r.status == Status::Optimal).then_some(r.objective - big)
+}
+
+/// Objective after forcing pair `pi` into `base` and repairing locally.
+fn repaired_value(prob: &Prob, base: &Plan, pi: usize) -> i64 {
+    let mut plan = base.clone();
+    let u = prob.unit_of(pi);
+    let old = plan.pair[u].map(|q| prob.household_of(q as usize));
+    plan.place(prob, pi);
+    let h = prob.household_of(pi);
+    let mut evicted = Vec::new();
+    while !plan.allows(prob, h, None, None) {
+        let worst = plan.at[h]
+            .iter()
+            .copied()
+            .filter(|&v| v as usize != u)
+            .min_by_key(|&v| {
+                let q = plan.pair[v as usize].map_or(0, |q| q as usize);
+                (prob.inst.pairs[q].coef, std::cmp::Reverse(v))
+            });
+        match worst {
+            Some(v) => {
+                plan.unplace(prob, v as usize);
+                evicted.push(v as usize);
+            }
+            None => break,
+        }
+    }
+    for v in evicted {
+        plan.reinsert_best(prob, v);
+    }
+    if let Some(oh) = old {
+        plan.refill_household(prob, oh);
+    }
+    plan.value
+}

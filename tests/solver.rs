@@ -1,0 +1,264 @@
+//! Exact solver: cross-checked against brute force on small instances, and
+//! every plan re-checked with the instance's own feasibility rule.
+
+use homeward::solve::{
+    Assignment, Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives,
+    random_instance, solve,
+};
+use proptest::prelude::*;
+
+/// Best objective by enumerating every assignment.
+fn brute_force(inst: &Instance) -> i64 {
+    let nu = inst.units.len();
+    let options: Vec<Vec<Option<u32>>> = (0..nu as u32)
+        .map(|u| {
+            let mut o = vec![None];
+            o.extend(
+                inst.pairs
+                    .iter()
+                    .filter(|p| p.unit == u)
+                    .map(|p| Some(p.household)),
+            );
+            o
+        })
+        .collect();
+    let mut idx = vec![0usize; nu];
+    let mut best = 0;
+    loop {
+        let a = Assignment {
+            placed: (0..nu).map(|u| options[u][idx[u]]).collect(),
+        };
+        if inst.feasible(&a) {
+            best = best.max(inst.objective(&a).unwrap_or(i64::MIN));
+        }
+        let mut i = 0;
+        while i < nu {
+            idx[i] += 1;
+            if idx[i] < options[i].len() {
+                break;
+            }
+            idx[i] = 0;
+            i += 1;
+        }
+        if i == nu {
+            return best;
+        }
+    }
+}
+
+fn check(inst: &Instance, sol: &Solution) {
+    assert!(inst.feasible(&sol.assignment), "infeasible plan");
+    assert_eq!(inst.objective(&sol.assignment), Some(sol.objective));
+    assert!(sol.bound >= sol.objective);
+    if sol.status == Status::Optimal {
+        assert_eq!(sol.bound, sol.objective);
+    }
+    assert_eq!(
+        sol.components.iter().map(|c| c.objective).sum::<i64>(),
+        sol.objective
+    );
+}
+
+fn exact() -> SolveOptions {
+    SolveOptions::default()
+}
+
+prop_compose! {
+    fn household()(
+        capacity in 0u8..7,
+        current in 0u8..3,
+        current_developmental in proptest::bool::weighted(0.2),
+        limit in proptest::option::weighted(0.5, 0u8..6),
+        limit_developmental in proptest::option::weighted(0.5, 0u8..6),
+        limit_always in proptest::bool::weighted(0.2),
+    ) -> Household {
+        Household { capacity, current, current_developmental, limit, limit_developmental, limit_always }
+    }
+}
+
+prop_compose! {
+    fn unit()(
+        size in 1u8..5,
+        value in 0i64..200,
+        developmental in proptest::bool::weighted(0.3),
+        exempt in proptest::bool::weighted(0.4),
+    ) -> Unit {
+        Unit { size, value, developmental, exempt }
+    }
+}
+
+prop_compose! {
+    fn small_instance()(
+        units in proptest::collection::vec(unit(), 0..=8),
+        households in proptest::collection::vec(household(), 1..=5),
+    )(
+        edges in proptest::collection::vec(
+            (proptest::bool::weighted(0.55), 0u32..1000),
+            units.len() * households.len(),
+        ),
+        units in Just(units),
+        households in Just(households),
+    ) -> Instance {
+        let nh = households.len();
+        let mut pairs = Vec::new();
+        for (u, unit) in units.iter().enumerate() {
+            for (h, hh) in households.iter().enumerate() {
+                let (on, score) = edges[u * nh + h];
+                if on && hh.allows([unit]) {
+                    pairs.push(Pair { unit: u as u32, household: h as u32, score, coef: unit.value + i64::from(score) });
+                }
+            }
+        }
+        Instance { units, households, pairs }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn finds_the_brute_force_optimum_on_small_instances(inst in small_instance()) {
+        let sol = solve(&inst, &exact(), None);
+        check(&inst, &sol);
+        prop_assert_eq!(sol.status, Status::Optimal);
+        prop_assert_eq!(sol.objective, brute_force(&inst));
+    }
+
+    #[test]
+    fn alternatives_bracket_the_pinned_optimum(inst in small_instance()) {
+        let sol = solve(&inst, &exact(), None);
+        let alts = alternatives(&inst, &sol, 2);
+        prop_assert_eq!(alts.len(), inst.units.len());
+        for (u, list) in alts.iter().enumerate() {
+            for alt in list {
+                prop_assert!(alt.drop_low <= alt.drop_high);
+                // Brute force with the unit pinned: drop its other pairs and
+                // make the pinned one dominant.
+                let mut pinned = inst.clone();
+                let big = 1_000_000;
+                pinned.pairs.retain(|p| p.unit as usize != u || p.household == alt.household);
+                for p in &mut pinned.pairs {
+                    if p.unit as usize == u { p.coef += big; }
+                }
+                let drop = sol.objective - (brute_force(&pinned) - big);
+                prop_assert!(alt.drop_low <= drop && drop <= alt.drop_high, "{:?} vs {}", alt, drop);
+            }
+        }
+    }
+}
+
+#[test]
+fn empty_instance_is_optimal_with_nothing_placed() {
+    let inst = Instance::default();
+    let sol = solve(&inst, &exact(), None);
+    check(&inst, &sol);
+    assert_eq!(
+        (sol.objective, sol.bound, sol.status),
+        (0, 0, Status::Optimal)
+    );
+    assert!(sol.components.is_empty());
+}
+
+fn lone(value: i64) -> Unit {
+    Unit {
+        size: 1,
+        value,
+        developmental: false,
+        exempt: false,
+    }
+}
+
+fn free(capacity: u8) -> Household {
+    Household {
+        capacity,
+        current: 0,
+        current_developmental: false,
+        limit: None,
+        limit_developmental: None,
+        limit_always: false,
+    }
+}
+
+fn pair(unit: u32, household: u32, coef: i64) -> Pair {
+    Pair {
+        unit,
+        household,
+        score: coef as u32,
+        coef,
+    }
+}
+
+#[test]
+fn units_without_pairs_stay_unplaced_and_households_without_places_stay_empty() {
+    let inst = Instance {
+        units: vec![lone(0), lone(10), lone(5)],
+        households: vec![free(0), free(1)],
+        pairs: vec![pair(1, 1, 30), pair(2, 1, 40)],
+    };
+    let sol = solve(&inst, &exact(), None);
+    check(&inst, &sol);
+    assert_eq!(sol.assignment.placed, vec![None, None, Some(1)]);
+    assert_eq!((sol.objective, sol.status), (40, Status::Optimal));
+}
+
+#[test]
+fn keeps_a_sibling_group_together_when_it_is_worth_more() {
+    let group = Unit {
+        size: 3,
+        value: 500,
+        developmental: false,
+        exempt: true,
+    };
+    let inst = Instance {
+        units: vec![group, lone(0), lone(0)],
+        households: vec![free(3), free(1)],
+        pairs: vec![
+            pair(0, 0, 600),
+            pair(1, 0, 200),
+            pair(1, 1, 150),
+            pair(2, 0, 200),
+        ],
+    };
+    let sol = solve(&inst, &exact(), None);
+    check(&inst, &sol);
+    assert_eq!(sol.assignment.placed, vec![Some(0), Some(1), None]);
+    assert_eq!(sol.objective, 750);
+}
+
+#[test]
+fn same_plan_whatever_the_thread_count() {
+    let inst = random_instance(1500, 900, 11);
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| solve(&inst, &exact(), None))
+    };
+    let one = run(1);
+    check(&inst, &one);
+    assert_eq!(one.status, Status::Optimal);
+    for threads in [2, 4] {
+        let other = run(threads);
+        assert_eq!(other.assignment, one.assignment);
+        assert_eq!((other.objective, other.bound), (one.objective, one.bound));
+    }
+}
+
+#[test]
+fn reports_progress_once_per_component() {
+    let inst = Instance {
+        units: vec![lone(1), lone(2), lone(3)],
+        households: vec![free(1), free(1), free(1)],
+        pairs: vec![pair(0, 0, 5), pair(1, 1, 6), pair(2, 2, 7)],
+    };
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let cb = |done: usize, total: usize| {
+        assert!(done <= total && total == 3);
+        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let sol = solve(&inst, &exact(), Some(&cb));
+    check(&inst, &sol);
+    assert_eq!(calls.into_inner(), 3);
+    assert_eq!(sol.objective, 18);
+}
