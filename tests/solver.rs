@@ -313,27 +313,6 @@ fn proves_the_benchmark_family_at_scale() {
             (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64,
             sol.components.len()
         );
-        if rel_gap == 0.0 {
-            assert_eq!(sol.status, Status::Optimal);
-        }
+        assert!((sol.bound - sol.objective) as f64 <= 1e-4 * sol.bound as f64);
     }
-}
-
-#[test]
-#[ignore = "dev"]
-fn dev_one() {
-    let n: usize = std::env::var("N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1000);
-    let inst = random_instance(n, n * 3 / 5, 1);
-    let t = std::time::Instant::now();
-    let sol = solve(&inst, &exact(), None);
-    println!(
-        "{n}: {:?} {:?} {} {}",
-        t.elapsed(),
-        sol.status,
-        sol.objective,
-        sol.bound
-    );
 }

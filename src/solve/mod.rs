@@ -1,7 +1,11 @@
 //! Placement plans: the integer program over units and households, its
 //! solvers, the independent checker and exports.
 
+// Index loops over parallel arrays read better than zipped iterators in the
+// solver code.
+#[allow(clippy::needless_range_loop)]
 pub mod components;
+#[allow(clippy::needless_range_loop)]
 pub mod exact;
 pub mod instance;
 pub mod random;

@@ -30,9 +30,17 @@ use super::knapsack::{self, Item, Rule};
 use super::problem::{Lagrange, Prob, SCALE, Scratch};
 
 const INF: i64 = 1 << 52;
+
+/// A component's search result: minimum loss and pair per local unit.
+type Found = Option<(i64, Vec<Option<u32>>)>;
 const NONE: u32 = u32::MAX;
 
-/// The time limit was reached before the proof finished.
+/// Search nodes per reduced component before giving up (deterministic);
+/// the component then reports [`super::Status::TimeLimited`] with its
+/// proved bound.
+const NODE_LIMIT: u64 = 200_000;
+
+/// The time limit (or the node limit) was reached before the proof finished.
 pub(crate) struct TimeUp;
 
 /// Outcome of the proof step: `Ok(None)`: the incumbent is optimal;
@@ -116,24 +124,10 @@ pub(crate) fn prove(
         .map(|(us, hs)| Sub::new(prob, lag, &losses, us, hs))
         .collect();
     let total_root = subs.iter().fold(fixed, |a, s| a.saturating_add(s.root));
-    if std::env::var_os("HOMEWARD_TRACE").is_some() {
-        let kept: usize = losses.iter().map(|l| l.len()).sum();
-        let mut sizes: Vec<usize> = subs.iter().map(|s| s.units.len()).collect();
-        sizes.sort_unstable();
-        eprintln!(
-            "prove: G={} fixed={} root={} kept={} comps={} largest={:?}",
-            g,
-            fixed,
-            total_root,
-            kept,
-            subs.len(),
-            &sizes[sizes.len().saturating_sub(5)..]
-        );
-    }
     if total_root > g {
         return Ok(None);
     }
-    let results: Vec<Result<Option<(i64, Vec<Option<u32>>)>, TimeUp>> = subs
+    let results: Vec<Result<Found, TimeUp>> = subs
         .par_iter_mut()
         .map(|s| {
             let budget = g - (total_root - s.root);
@@ -382,11 +376,7 @@ impl Sub {
     /// Minimum-loss plan with loss ≤ `budget`, if any. Branches only on
     /// conflicting units: when there is none, the completions form a plan
     /// whose loss equals the bound, so the node is solved.
-    fn search(
-        &mut self,
-        budget: i64,
-        deadline: Option<Instant>,
-    ) -> Result<Option<(i64, Vec<Option<u32>>)>, TimeUp> {
+    fn search(&mut self, budget: i64, deadline: Option<Instant>) -> Result<Found, TimeUp> {
         let mut best_loss = budget.saturating_add(1);
         let mut best: Option<Vec<Option<u32>>> = None;
         let mut unpl = 0i64;
@@ -416,7 +406,9 @@ impl Sub {
                     }
                     while next < self.opts[u].len() {
                         nodes += 1;
-                        if nodes % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+                        if nodes > NODE_LIMIT
+                            || (nodes % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d))
+                        {
                             return Err(TimeUp);
                         }
                         self.apply(u, next, &mut unpl);
@@ -432,9 +424,6 @@ impl Sub {
                     stack.pop();
                 }
             }
-        }
-        if std::env::var_os("HOMEWARD_TRACE").is_some() && nodes > 1000 {
-            eprintln!("  sub {} units: {} nodes", self.units.len(), nodes);
         }
         Ok(best.map(|b| (best_loss, b)))
     }

@@ -225,12 +225,7 @@ fn solve_component(
             alpha: vec![value * SCALE],
         };
     }
-    let trace = std::env::var_os("HOMEWARD_TRACE").is_some();
-    let t0 = Instant::now();
     let fl = flow::transport(&prob);
-    if trace {
-        eprintln!("flow {:?}", t0.elapsed());
-    }
     let mut plan = Plan::empty(&prob);
     for (pi, &y) in fl.y.iter().enumerate() {
         let u = prob.unit_of(pi);
@@ -238,56 +233,15 @@ fn solve_component(
             plan.place(&prob, pi);
         }
     }
-    if trace {
-        let lp: i64 =
-            fl.y.iter()
-                .enumerate()
-                .map(|(pi, &y)| prob.c[pi] / i64::from(prob.size[prob.unit_of(pi)]) * i64::from(y))
-                .sum();
-        let split = (0..prob.units())
-            .filter(|&u| {
-                let t: i32 = prob.upairs(u).map(|pi| fl.y[pi]).sum();
-                prob.upairs(u).all(|pi| fl.y[pi] < i32::from(prob.size[u])) && t > 0
-            })
-            .count();
-        eprintln!(
-            "lp={} rounded={} split={} dual={}",
-            lp as f64 / SCALE as f64,
-            plan.value,
-            split,
-            fl.alpha.iter().sum::<i64>() as f64 / SCALE as f64
-        );
-    }
     plan.repair(&prob);
     plan.fill(&prob);
-    if trace {
-        eprintln!("filled={}", plan.value);
-    }
     plan.improve(&prob, 4);
     let p2 = plan.reflow_singles(&prob);
     if p2.value > plan.value {
         plan = p2;
     }
-    if trace {
-        eprintln!("heuristic {:?} z={}", t0.elapsed(), plan.value);
-    }
     let mut lag = Lagrange::new(&prob, fl.alpha);
-    if trace {
-        eprintln!(
-            "lagrange {:?} L={}",
-            t0.elapsed(),
-            lag.value as f64 / SCALE as f64
-        );
-    }
     subgradient(&prob, &mut lag, &mut plan, opts, deadline);
-    if trace {
-        eprintln!(
-            "subgradient {:?} L={} z={}",
-            t0.elapsed(),
-            lag.value as f64 / SCALE as f64,
-            plan.value
-        );
-    }
     let mut bound = lag.value.div_euclid(SCALE);
     let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
     if bound > plan.value {
@@ -363,30 +317,18 @@ fn subgradient(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) {
-    let max_iter = std::env::var("MAXIT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000usize);
+    let max_iter = 2000;
     let nu = prob.units();
     let mut af: Vec<f64> = lag.alpha.iter().map(|&a| a as f64).collect();
     let mut best_val = lag.value;
     let mut best_alpha = lag.alpha.clone();
-    let envf = |k: &str, d: f64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(d)
-    };
-    let mut lambda = envf("LAMBDA0", 0.3);
-    let stall_max = envf("STALL", 30.0) as usize;
-    let defl = envf("DEFL", 0.0);
-    let mut dir = vec![0f64; nu];
+    let mut lambda = 0.3f64;
+    let stall_max = 30;
     let mut stall = 0;
     let mut g = vec![0i64; nu];
     let mut changes: Vec<(u32, i64)> = Vec::new();
-    let mut iters = 0;
+    let (mut heur_at, mut heur_gap) = (10usize, 10usize);
     for it in 0..max_iter {
-        iters = it;
         if best_val.div_euclid(SCALE) <= plan.value
             || gap_ok(plan.value, best_val.div_euclid(SCALE), opts.rel_gap)
             || time_up(deadline)
@@ -399,7 +341,9 @@ fn subgradient(
             g[u] = if lag.alpha[u] == 0 && gi > 0 { 0 } else { gi };
             norm2 += g[u] * g[u];
         }
-        if norm2 == 0 || it % 20 == 19 {
+        if norm2 == 0 || it == heur_at {
+            heur_gap = (heur_gap * 4 / 3).min(100);
+            heur_at += heur_gap;
             let p = plan_from_sets(prob, lag);
             if p.value > plan.value {
                 *plan = p;
@@ -408,20 +352,13 @@ fn subgradient(
                 break;
             }
         }
-        let mut dn = 0f64;
-        for u in 0..nu {
-            dir[u] = g[u] as f64 + defl * dir[u];
-            if lag.alpha[u] == 0 && dir[u] > 0.0 {
-                dir[u] = 0.0;
-            }
-            dn += dir[u] * dir[u];
-        }
+        // Polyak step towards the incumbent (at least one coefficient unit).
         let step =
-            lambda * ((lag.value - SCALE * plan.value) as f64).max(SCALE as f64) / dn.max(1e-9);
+            lambda * ((lag.value - SCALE * plan.value) as f64).max(SCALE as f64) / norm2 as f64;
         changes.clear();
         for u in 0..nu {
-            if dir[u] != 0.0 {
-                af[u] = (af[u] - step * dir[u]).max(0.0);
+            if g[u] != 0 {
+                af[u] = (af[u] - step * g[u] as f64).max(0.0);
                 let r = af[u].round() as i64;
                 if r != lag.alpha[u] {
                     changes.push((u as u32, r));
@@ -429,14 +366,6 @@ fn subgradient(
             }
         }
         lag.update(prob, &changes);
-        if std::env::var_os("HOMEWARD_TRACE2").is_some() {
-            eprintln!(
-                "it {it} L={} z={} norm2={norm2} step={step:.1} changes={} lambda={lambda}",
-                lag.value / SCALE,
-                plan.value,
-                changes.len()
-            );
-        }
         if lag.value < best_val {
             best_val = lag.value;
             best_alpha.clone_from(&lag.alpha);
@@ -451,9 +380,6 @@ fn subgradient(
                 }
             }
         }
-    }
-    if std::env::var_os("HOMEWARD_TRACE").is_some() {
-        eprintln!("iterations {} lambda {}", iters, lambda);
     }
     if lag.value != best_val {
         changes.clear();
