@@ -235,13 +235,17 @@ fn solve_component(
     }
     plan.repair(&prob);
     plan.fill(&prob);
-    plan.improve(&prob, 4);
-    let p2 = plan.reflow_singles(&prob);
-    if p2.value > plan.value {
-        plan = p2;
-    }
     let mut lag = Lagrange::new(&prob, fl.alpha);
-    subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+    // Without split sibling groups the rounded flow is often already
+    // certified (pure assignment: the LP is integral).
+    if lag.value.div_euclid(SCALE) > plan.value {
+        plan.improve(&prob, 4);
+        let p2 = plan.reflow_singles(&prob);
+        if p2.value > plan.value {
+            plan = p2;
+        }
+        subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+    }
     let mut bound = lag.value.div_euclid(SCALE);
     let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
     if bound > plan.value {
