@@ -71,7 +71,9 @@ pub enum Status {
     Optimal,
     /// `bound − objective ≤ rel_gap · bound`.
     WithinGap,
-    /// The time limit was reached first; `bound` is still a proved bound.
+    /// The time limit, or the proof search's node limit (200,000 nodes per
+    /// reduced component), was reached first; `bound` is still a proved
+    /// bound.
     TimeLimited,
 }
 
