@@ -262,3 +262,57 @@ fn reports_progress_once_per_component() {
     assert_eq!(calls.into_inner(), 3);
     assert_eq!(sol.objective, 18);
 }
+
+/// Release-mode scale check (run with `cargo test --release --test solver --
+/// --ignored`): prints time, status and gap per benchmark size.
+#[test]
+#[ignore = "heavy: release-mode scale run"]
+fn proves_the_benchmark_family_at_scale() {
+    use homeward::solve::{random_assignment_instance, random_instance_grouped};
+    let sizes: Vec<(&str, Instance, f64)> = vec![
+        ("random 5000", random_instance(5000, 3000, 1), 0.0),
+        ("random 20000", random_instance(20000, 12000, 1), 0.0),
+        (
+            "assignment 20000",
+            random_assignment_instance(20000, 12000, 1),
+            0.0,
+        ),
+        (
+            "L tier 60000 (30% groups)",
+            random_instance_grouped(60000, 33000, 0.3, 1),
+            1e-4,
+        ),
+        (
+            "random 60000 (10% groups)",
+            random_instance(60000, 33000, 1),
+            1e-4,
+        ),
+    ];
+    for (name, inst, rel_gap) in sizes {
+        let t = std::time::Instant::now();
+        let sol = solve(
+            &inst,
+            &SolveOptions {
+                time_limit: None,
+                rel_gap,
+            },
+            None,
+        );
+        let secs = t.elapsed().as_secs_f64();
+        check(&inst, &sol);
+        let methods: std::collections::BTreeMap<&str, usize> =
+            sol.components.iter().fold(Default::default(), |mut m, c| {
+                *m.entry(c.method).or_default() += 1;
+                m
+            });
+        println!(
+            "{name}: {secs:.3} s, {:?}, objective {}, bound {}, gap {:.2e}, components {}, {methods:?}",
+            sol.status,
+            sol.objective,
+            sol.bound,
+            (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64,
+            sol.components.len()
+        );
+        assert!((sol.bound - sol.objective) as f64 <= 1e-4 * sol.bound as f64);
+    }
+}

@@ -3,7 +3,11 @@
 
 pub mod build;
 pub mod check;
+// Index loops over parallel arrays read better than zipped iterators in the
+// solver code.
+#[allow(clippy::needless_range_loop)]
 pub mod components;
+#[allow(clippy::needless_range_loop)]
 pub mod exact;
 pub mod instance;
 pub mod plan;

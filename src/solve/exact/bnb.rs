@@ -30,9 +30,17 @@ use super::knapsack::{self, Item, Rule};
 use super::problem::{Lagrange, Prob, SCALE, Scratch};
 
 const INF: i64 = 1 << 52;
+
+/// A component's search result: minimum loss and pair per local unit.
+type Found = Option<(i64, Vec<Option<u32>>)>;
 const NONE: u32 = u32::MAX;
 
-/// The time limit was reached before the proof finished.
+/// Search nodes per reduced component before giving up (deterministic);
+/// the component then reports [`super::Status::TimeLimited`] with its
+/// proved bound.
+const NODE_LIMIT: u64 = 200_000;
+
+/// The time limit (or the node limit) was reached before the proof finished.
 pub(crate) struct TimeUp;
 
 /// Outcome of the proof step: `Ok(None)`: the incumbent is optimal;
@@ -119,7 +127,7 @@ pub(crate) fn prove(
     if total_root > g {
         return Ok(None);
     }
-    let results: Vec<Result<Option<(i64, Vec<Option<u32>>)>, TimeUp>> = subs
+    let results: Vec<Result<Found, TimeUp>> = subs
         .par_iter_mut()
         .map(|s| {
             let budget = g - (total_root - s.root);
@@ -159,14 +167,28 @@ struct Sub {
     opts: Vec<Vec<(i64, u32, u32)>>,
     /// Kept candidates per local household: (local unit, item).
     cands: Vec<Vec<(u32, Item)>>,
+    /// Households where each local unit is a kept candidate.
+    where_: Vec<Vec<u32>>,
     rules: Vec<Rule>,
     k: Vec<i64>,
     root: i64,
     // Search state.
     decided: Vec<bool>,
+    /// Chosen option of each decided unit.
+    choice: Vec<u32>,
     forced: Vec<Vec<Item>>,
     lb: Vec<i64>,
+    /// Undecided units in each household's best completion.
+    sel: Vec<Vec<u32>>,
+    /// How many completions contain each undecided unit.
+    cnt: Vec<u32>,
+    /// Undecided units whose multiplier constraint is violated by the
+    /// completions (in several, or in none with `α > 0`).
+    conflicts: std::collections::BTreeSet<u32>,
+    sum_lb: i64,
     items: Vec<Item>,
+    ids: Vec<u32>,
+    chosen: Vec<u32>,
     suf: Vec<i64>,
 }
 
@@ -183,6 +205,7 @@ impl Sub {
         let alpha: Vec<i64> = units.iter().map(|&u| lag.alpha[u as usize]).collect();
         let mut opts: Vec<Vec<(i64, u32, u32)>> =
             alpha.iter().map(|&a| vec![(a, NONE, NONE)]).collect();
+        let mut where_: Vec<Vec<u32>> = vec![Vec::new(); m];
         let mut cands = Vec::with_capacity(hs.len());
         for (j, &h) in hs.iter().enumerate() {
             let mut c = Vec::new();
@@ -190,6 +213,7 @@ impl Sub {
                 let u = prob.unit_of(pi as usize);
                 let i = local(u);
                 opts[i as usize].push((f, j as u32, pi));
+                where_[i as usize].push(j as u32);
                 c.push((
                     i,
                     Item {
@@ -212,182 +236,195 @@ impl Sub {
             alpha,
             opts,
             cands,
+            where_,
             rules,
             k,
             root: 0,
             decided: vec![false; m],
+            choice: vec![0; m],
             forced: vec![Vec::new(); nh],
             lb: vec![0; nh],
+            sel: vec![Vec::new(); nh],
+            cnt: vec![0; m],
+            conflicts: Default::default(),
+            sum_lb: 0,
             items: Vec::new(),
+            ids: Vec::new(),
+            chosen: Vec::new(),
             suf: Vec::new(),
         };
         for h in 0..nh {
-            s.lb[h] = s.household_lb(h);
-            s.root = s.root.saturating_add(s.lb[h]);
+            s.recompute(h);
         }
+        for u in 0..m {
+            s.update_conflict(u);
+        }
+        s.root = s.sum_lb;
         s
     }
 
-    /// `K_h` minus the best allowed completion of `h`'s forced units with
-    /// its undecided candidates.
-    fn household_lb(&mut self, h: usize) -> i64 {
+    fn update_conflict(&mut self, u: usize) {
+        let c = !self.decided[u] && (self.cnt[u] >= 2 || (self.cnt[u] == 0 && self.alpha[u] > 0));
+        if c {
+            self.conflicts.insert(u as u32);
+        } else {
+            self.conflicts.remove(&(u as u32));
+        }
+    }
+
+    /// Re-evaluates household `h`: `K_h` minus the best allowed completion
+    /// of its forced units with its undecided candidates, and that
+    /// completion.
+    fn recompute(&mut self, h: usize) {
         let rule = self.rules[h];
-        let mut s = rule.init();
+        let mut s = Some(rule.init());
         let mut val = 0;
         for it in &self.forced[h] {
-            match rule.step(s, it.size, it.flags) {
-                Some(t) => s = t,
-                None => return INF,
-            }
+            s = s.and_then(|s| rule.step(s, it.size, it.flags));
             val += it.profit;
         }
         self.items.clear();
+        self.ids.clear();
         for &(u, it) in &self.cands[h] {
             if !self.decided[u as usize] && rule.useful(it.profit, it.flags) {
                 self.items.push(it);
+                self.ids.push(u);
             }
         }
-        knapsack::backward(&rule, &self.items, &mut self.suf);
-        let best = self.suf[s];
-        if best <= knapsack::NEG {
-            INF
-        } else {
-            self.k[h] - (val + best)
+        let mut new_sel = std::mem::take(&mut self.sel[h]);
+        for &u in &new_sel {
+            self.cnt[u as usize] -= 1;
         }
-    }
-
-    /// Minimum-loss plan with loss ≤ `budget`, if any.
-    fn search(
-        &mut self,
-        budget: i64,
-        deadline: Option<Instant>,
-    ) -> Result<Option<(i64, Vec<Option<u32>>)>, TimeUp> {
-        let m = self.units.len();
-        let mut best_loss = budget.saturating_add(1);
-        let mut best: Option<Vec<Option<u32>>> = None;
-        let mut unpl = 0i64;
-        let mut sum_lb: i64 = self.lb.iter().fold(0i64, |a, &b| a.saturating_add(b));
-        let mut choice = vec![0usize; m + 1];
-        let mut marks = vec![0usize; m + 1];
-        let mut log: Vec<(u32, i64)> = Vec::new();
-        let mut depth = 0usize;
-        let mut nodes = 0u64;
-        // Households where each local unit is a candidate.
-        let mut where_: Vec<Vec<u32>> = vec![Vec::new(); m];
-        for (h, c) in self.cands.iter().enumerate() {
-            for &(u, _) in c {
-                where_[u as usize].push(h as u32);
-            }
-        }
-        loop {
-            if depth == m {
-                let total = unpl.saturating_add(sum_lb);
-                if total < best_loss {
-                    best_loss = total;
-                    best = Some(
-                        (0..m)
-                            .map(|u| {
-                                let pi = self.opts[u][choice[u]].2;
-                                (pi != NONE).then_some(pi)
-                            })
-                            .collect(),
-                    );
-                }
-                if depth == 0 {
-                    break;
-                }
-                depth -= 1;
-                self.undo(
-                    depth,
-                    choice[depth],
-                    &mut log,
-                    marks[depth],
-                    &mut sum_lb,
-                    &mut unpl,
-                );
-                choice[depth] += 1;
-                continue;
-            }
-            let u = depth;
-            let mut descended = false;
-            while choice[u] < self.opts[u].len() {
-                nodes += 1;
-                if nodes % 4096 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(TimeUp);
-                }
-                let (_, h, _) = self.opts[u][choice[u]];
-                let item = if h == NONE {
-                    None
+        let old_sel = new_sel.clone();
+        new_sel.clear();
+        let lb = match s {
+            None => INF,
+            Some(s) => {
+                knapsack::backward(&rule, &self.items, &mut self.suf);
+                let best = knapsack::choose(&rule, &self.items, &self.suf, s, &mut self.chosen);
+                if best <= knapsack::NEG {
+                    INF
                 } else {
-                    self.cands[h as usize]
-                        .iter()
-                        .find(|c| c.0 as usize == u)
-                        .map(|c| c.1)
-                };
-                marks[u] = log.len();
-                self.decided[u] = true;
-                match (h, item) {
-                    (NONE, _) => unpl += self.alpha[u],
-                    (_, Some(it)) => self.forced[h as usize].push(it),
-                    _ => {}
+                    new_sel.extend(self.chosen.iter().map(|&i| self.ids[i as usize]));
+                    self.k[h] - (val + best)
                 }
-                for &hh in &where_[u] {
-                    let old = self.lb[hh as usize];
-                    let new = self.household_lb(hh as usize);
-                    log.push((hh, old));
-                    self.lb[hh as usize] = new;
-                    sum_lb = sum_lb.saturating_sub(old).saturating_add(new);
-                }
-                if unpl.saturating_add(sum_lb) < best_loss {
-                    depth += 1;
-                    choice[depth] = 0;
-                    descended = true;
-                    break;
-                }
-                self.undo(u, choice[u], &mut log, marks[u], &mut sum_lb, &mut unpl);
-                choice[u] += 1;
             }
-            if !descended {
-                if depth == 0 {
-                    break;
-                }
-                depth -= 1;
-                self.undo(
-                    depth,
-                    choice[depth],
-                    &mut log,
-                    marks[depth],
-                    &mut sum_lb,
-                    &mut unpl,
-                );
-                choice[depth] += 1;
-            }
+        };
+        for &u in &new_sel {
+            self.cnt[u as usize] += 1;
         }
-        Ok(best.map(|b| (best_loss, b)))
+        self.sum_lb = self.sum_lb.saturating_sub(self.lb[h]).saturating_add(lb);
+        self.lb[h] = lb;
+        for &u in old_sel.iter().chain(&new_sel) {
+            self.update_conflict(u as usize);
+        }
+        self.sel[h] = new_sel;
     }
 
-    fn undo(
-        &mut self,
-        u: usize,
-        c: usize,
-        log: &mut Vec<(u32, i64)>,
-        mark: usize,
-        sum_lb: &mut i64,
-        unpl: &mut i64,
-    ) {
-        while log.len() > mark {
-            if let Some((h, old)) = log.pop() {
-                let cur = self.lb[h as usize];
-                *sum_lb = sum_lb.saturating_sub(cur).saturating_add(old);
-                self.lb[h as usize] = old;
-            }
+    fn apply(&mut self, u: usize, j: usize, unpl: &mut i64) {
+        let (_, h, _) = self.opts[u][j];
+        self.decided[u] = true;
+        self.choice[u] = j as u32;
+        if h == NONE {
+            *unpl += self.alpha[u];
+        } else if let Some(&(_, it)) = self.cands[h as usize].iter().find(|c| c.0 as usize == u) {
+            self.forced[h as usize].push(it);
         }
+        self.update_conflict(u);
+        for i in 0..self.where_[u].len() {
+            let hh = self.where_[u][i] as usize;
+            self.recompute(hh);
+        }
+    }
+
+    fn undo(&mut self, u: usize, j: usize, unpl: &mut i64) {
+        let (_, h, _) = self.opts[u][j];
         self.decided[u] = false;
-        let (_, h, _) = self.opts[u][c];
         if h == NONE {
             *unpl -= self.alpha[u];
         } else {
             self.forced[h as usize].pop();
         }
+        for i in 0..self.where_[u].len() {
+            let hh = self.where_[u][i] as usize;
+            self.recompute(hh);
+        }
+        self.update_conflict(u);
+    }
+
+    /// The plan of the current node: decided units as chosen, the others in
+    /// the completion that contains them.
+    fn current_plan(&self) -> Vec<Option<u32>> {
+        let mut plan = vec![None; self.units.len()];
+        for (u, p) in plan.iter_mut().enumerate() {
+            if self.decided[u] {
+                let pi = self.opts[u][self.choice[u] as usize].2;
+                *p = (pi != NONE).then_some(pi);
+            }
+        }
+        for (h, sel) in self.sel.iter().enumerate() {
+            for &u in sel {
+                plan[u as usize] = self.opts[u as usize]
+                    .iter()
+                    .find(|o| o.1 as usize == h)
+                    .map(|o| o.2);
+            }
+        }
+        plan
+    }
+
+    /// Minimum-loss plan with loss ≤ `budget`, if any. Branches only on
+    /// conflicting units: when there is none, the completions form a plan
+    /// whose loss equals the bound, so the node is solved.
+    fn search(&mut self, budget: i64, deadline: Option<Instant>) -> Result<Found, TimeUp> {
+        let mut best_loss = budget.saturating_add(1);
+        let mut best: Option<Vec<Option<u32>>> = None;
+        let mut unpl = 0i64;
+        let mut stack: Vec<(u32, usize)> = Vec::new();
+        let mut nodes = 0u64;
+        if self.sum_lb < best_loss {
+            'node: loop {
+                match self.conflicts.first() {
+                    None => {
+                        let total = unpl.saturating_add(self.sum_lb);
+                        if total < best_loss {
+                            best_loss = total;
+                            best = Some(self.current_plan());
+                        }
+                    }
+                    Some(&u) => stack.push((u, usize::MAX)),
+                }
+                loop {
+                    let Some(&(u, j)) = stack.last() else {
+                        break 'node;
+                    };
+                    let u = u as usize;
+                    let mut next = 0;
+                    if j != usize::MAX {
+                        self.undo(u, j, &mut unpl);
+                        next = j + 1;
+                    }
+                    while next < self.opts[u].len() {
+                        nodes += 1;
+                        if nodes > NODE_LIMIT
+                            || (nodes % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d))
+                        {
+                            return Err(TimeUp);
+                        }
+                        self.apply(u, next, &mut unpl);
+                        if unpl.saturating_add(self.sum_lb) < best_loss {
+                            if let Some(top) = stack.last_mut() {
+                                top.1 = next;
+                            }
+                            continue 'node;
+                        }
+                        self.undo(u, next, &mut unpl);
+                        next += 1;
+                    }
+                    stack.pop();
+                }
+            }
+        }
+        Ok(best.map(|b| (best_loss, b)))
     }
 }

@@ -31,6 +31,18 @@ pub(crate) struct Flow {
 const NONE: u32 = u32::MAX;
 
 pub(crate) fn transport(prob: &Prob) -> Flow {
+    let cap = prob
+        .inst
+        .households
+        .iter()
+        .map(|h| i32::from(h.capacity))
+        .collect();
+    transport_with(prob, cap, |_| true)
+}
+
+/// The same LP with given free places and only the units where `active`
+/// holds (the others send nothing).
+pub(crate) fn transport_with(prob: &Prob, cap: Vec<i32>, active: impl Fn(usize) -> bool) -> Flow {
     let nu = prob.units();
     let nh = prob.households();
     let t = nu + nh;
@@ -42,12 +54,6 @@ pub(crate) fn transport(prob: &Prob) -> Flow {
         .iter()
         .enumerate()
         .map(|(i, pr)| prob.c[i] / i64::from(prob.size[pr.unit as usize]))
-        .collect();
-    let cap: Vec<i32> = prob
-        .inst
-        .households
-        .iter()
-        .map(|h| i32::from(h.capacity))
         .collect();
     let mut y = vec![0i32; prob.inst.pairs.len()];
     let mut load = vec![0i32; nh];
@@ -63,7 +69,7 @@ pub(crate) fn transport(prob: &Prob) -> Flow {
 
     for u0 in 0..nu {
         let range = prob.upairs(u0);
-        if range.is_empty() {
+        if range.is_empty() || !active(u0) {
             continue;
         }
         // Fresh potential keeps all arcs out of u0 non-negative.

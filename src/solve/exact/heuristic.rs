@@ -27,6 +27,37 @@ impl Plan {
         prob.inst.pairs[pi].coef
     }
 
+    /// Keeps the placements of units larger than one child, and places the
+    /// lone children optimally around them (their transportation problem is
+    /// integral), then repairs household rules and improves locally.
+    pub(crate) fn reflow_singles(&self, prob: &Prob) -> Plan {
+        let mut cap: Vec<i32> = prob
+            .inst
+            .households
+            .iter()
+            .map(|h| i32::from(h.capacity))
+            .collect();
+        let mut plan = Plan::empty(prob);
+        for (u, p) in self.pair.iter().enumerate() {
+            if let Some(pi) = *p {
+                if prob.size[u] > 1 {
+                    cap[prob.household_of(pi as usize)] -= i32::from(prob.size[u]);
+                    plan.place(prob, pi as usize);
+                }
+            }
+        }
+        let fl = super::flow::transport_with(prob, cap, |u| prob.size[u] == 1);
+        for (pi, &y) in fl.y.iter().enumerate() {
+            if y > 0 {
+                plan.place(prob, pi);
+            }
+        }
+        plan.repair(prob);
+        plan.fill(prob);
+        plan.improve(prob, 2);
+        plan
+    }
+
     /// Whether household `h` allows its units plus `add`, minus `remove`.
     pub(crate) fn allows(
         &self,

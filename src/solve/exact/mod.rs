@@ -71,7 +71,9 @@ pub enum Status {
     Optimal,
     /// `bound − objective ≤ rel_gap · bound`.
     WithinGap,
-    /// The time limit was reached first; `bound` is still a proved bound.
+    /// The time limit, or the proof search's node limit (200,000 nodes per
+    /// reduced component), was reached first; `bound` is still a proved
+    /// bound.
     TimeLimited,
 }
 
@@ -235,9 +237,17 @@ fn solve_component(
     }
     plan.repair(&prob);
     plan.fill(&prob);
-    plan.improve(&prob, 4);
     let mut lag = Lagrange::new(&prob, fl.alpha);
-    subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+    // Without split sibling groups the rounded flow is often already
+    // certified (pure assignment: the LP is integral).
+    if lag.value.div_euclid(SCALE) > plan.value {
+        plan.improve(&prob, 4);
+        let p2 = plan.reflow_singles(&prob);
+        if p2.value > plan.value {
+            plan = p2;
+        }
+        subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+    }
     let mut bound = lag.value.div_euclid(SCALE);
     let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
     if bound > plan.value {
@@ -300,7 +310,8 @@ fn plan_from_sets(prob: &Prob, lag: &Lagrange) -> Plan {
     plan.repair(prob);
     plan.fill(prob);
     plan.improve(prob, 2);
-    plan
+    let p2 = plan.reflow_singles(prob);
+    if p2.value > plan.value { p2 } else { plan }
 }
 
 /// Projected subgradient with Polyak steps towards the incumbent; keeps the
@@ -312,16 +323,18 @@ fn subgradient(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) {
-    const MAX_ITER: usize = 2000;
+    let max_iter = 2000;
     let nu = prob.units();
     let mut af: Vec<f64> = lag.alpha.iter().map(|&a| a as f64).collect();
     let mut best_val = lag.value;
     let mut best_alpha = lag.alpha.clone();
-    let mut lambda = 1.0f64;
+    let mut lambda = 0.3f64;
+    let stall_max = 30;
     let mut stall = 0;
     let mut g = vec![0i64; nu];
     let mut changes: Vec<(u32, i64)> = Vec::new();
-    for it in 0..MAX_ITER {
+    let (mut heur_at, mut heur_gap) = (10usize, 10usize);
+    for it in 0..max_iter {
         if best_val.div_euclid(SCALE) <= plan.value
             || gap_ok(plan.value, best_val.div_euclid(SCALE), opts.rel_gap)
             || time_up(deadline)
@@ -334,7 +347,9 @@ fn subgradient(
             g[u] = if lag.alpha[u] == 0 && gi > 0 { 0 } else { gi };
             norm2 += g[u] * g[u];
         }
-        if norm2 == 0 || it % 20 == 19 {
+        if norm2 == 0 || it == heur_at {
+            heur_gap = (heur_gap * 4 / 3).min(100);
+            heur_at += heur_gap;
             let p = plan_from_sets(prob, lag);
             if p.value > plan.value {
                 *plan = p;
@@ -343,6 +358,7 @@ fn subgradient(
                 break;
             }
         }
+        // Polyak step towards the incumbent (at least one coefficient unit).
         let step =
             lambda * ((lag.value - SCALE * plan.value) as f64).max(SCALE as f64) / norm2 as f64;
         changes.clear();
@@ -362,7 +378,7 @@ fn subgradient(
             stall = 0;
         } else {
             stall += 1;
-            if stall >= 8 {
+            if stall >= stall_max {
                 lambda *= 0.5;
                 stall = 0;
                 if lambda < 1e-3 {
