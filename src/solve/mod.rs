@@ -2,5 +2,9 @@
 //! solvers, the independent checker and exports.
 
 pub mod instance;
+pub mod milp;
+pub mod mps;
 
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
+pub use milp::{MilpError, PlacementMilp};
+pub use mps::write_mps;
