@@ -3,9 +3,10 @@
 
 Usage: mps_check.py FILE.mps [FILE.mps ...]
 
-Prints one line per file: "<file> <optimal objective>" (the objective as the
-file states it; homeward's exports minimise the negated plan value, so the
-plan value is minus this). Exits 1 when a file cannot be read or is not
+Prints one line per file: "optimum <file> <optimal objective>" (other lines,
+such as the HiGHS banner, may appear too). The objective is as the file
+states it; homeward's exports minimise the negated plan value, so the
+plan value is minus this. Exits 1 when a file cannot be read or is not
 solved to optimality.
 """
 import sys
@@ -43,7 +44,7 @@ def main(paths):
         except RuntimeError as e:
             print(e, file=sys.stderr)
             return 1
-        print(f"{path} {value:.6f}")
+        print(f"optimum {path} {value:.6f}")
     return 0
 
 

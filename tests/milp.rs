@@ -533,6 +533,7 @@ fn mps_optimum_matches_highspy() {
     );
     let optima: Vec<f64> = stdout
         .lines()
+        .filter(|l| l.starts_with("optimum "))
         .map(|l| {
             let v = l.rsplit(' ').next().unwrap_or_default();
             v.parse().unwrap_or_else(|_| panic!("bad line {l:?}"))
