@@ -377,6 +377,11 @@ proptest! {
     #[test]
     fn highs_solves_the_exported_mps_to_the_same_optimum(inst in instance(6, 3)) {
         let m = mps_of(&inst);
+        if m.columns.is_empty() {
+            // HiGHS refuses an empty model ("ModelEmpty").
+            prop_assert_eq!(brute_force(&inst), 0);
+            return Ok(());
+        }
         let (vars, objective, constraints) = mps_to_good_lp(&m);
         let sol = vars
             .minimise(objective.clone())
