@@ -4,12 +4,14 @@
 
 pub mod format;
 pub mod generate;
+pub mod instance_json;
 mod load;
 pub mod plan_report;
 pub mod report;
 pub mod table;
 mod write;
 
+pub use instance_json::{read_instance_json, write_instance_json};
 pub use load::{load, load_csv_dir, load_json, tables_to_dataset};
 pub use write::{write_csv_dir, write_json};
 

@@ -10,6 +10,8 @@ pub mod components;
 #[allow(clippy::needless_range_loop)]
 pub mod exact;
 pub mod instance;
+pub mod milp;
+pub mod mps;
 pub mod plan;
 pub mod random;
 
@@ -18,4 +20,6 @@ pub use exact::{
     Alternative, ComponentReport, Solution, SolveOptions, Status, alternatives, solve,
 };
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
+pub use milp::{MilpError, PlacementMilp};
+pub use mps::write_mps;
 pub use random::{random_assignment_instance, random_instance, random_instance_grouped};
