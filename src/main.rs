@@ -98,9 +98,9 @@ enum Command {
         /// Forbid a child–household pair: CHILD=HOUSEHOLD (repeatable).
         #[arg(long, value_name = "CHILD=HOUSEHOLD")]
         forbid: Vec<String>,
-        /// Stop after this many seconds with the best plan and bound found.
-        #[arg(long, value_name = "SECS")]
-        time_limit: Option<f64>,
+        /// Stop after this many seconds with the best plan and its proved bound.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+        time_limit: f64,
         /// Stop when (bound − objective) / bound ≤ REL (0 = prove optimal).
         #[arg(long, default_value_t = 0.0, value_name = "REL")]
         gap: f64,
@@ -116,6 +116,12 @@ enum Command {
         /// Also write the plan document (JSON) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the strict round's exact model in MPS (any MILP solver reads it).
+        #[arg(long, value_name = "FILE")]
+        export_mps: Option<PathBuf>,
+        /// Write the strict round's instance as JSON (units, households, pairs with coefficients).
+        #[arg(long, value_name = "FILE")]
+        export_json: Option<PathBuf>,
         /// Date on which ages are taken (YYYY-MM-DD; default today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
@@ -172,6 +178,24 @@ fn write(
                 .with_context(|| format!("writing {}", out.display()))?;
         }
     }
+    Ok(())
+}
+
+/// Writes a file through a temporary name, so that a failure never leaves a
+/// half-written file.
+fn write_atomically(
+    path: &std::path::Path,
+    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
+    );
+    f(&mut w).with_context(|| format!("writing {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -280,6 +304,8 @@ fn run(cli: Cli) -> Result<()> {
             alternatives,
             format,
             out,
+            export_mps,
+            export_json,
             as_of,
         } => {
             let model = Model::load(&model)?;
@@ -315,11 +341,10 @@ fn run(cli: Cli) -> Result<()> {
             let opts = PlanOptions {
                 scope,
                 solve: SolveOptions {
-                    time_limit: match time_limit {
-                        Some(t) if !(t.is_finite() && t > 0.0) => {
-                            bail!("--time-limit must be a positive number of seconds")
-                        }
-                        t => t.map(std::time::Duration::from_secs_f64),
+                    time_limit: if time_limit.is_finite() && time_limit > 0.0 {
+                        Some(std::time::Duration::from_secs_f64(time_limit))
+                    } else {
+                        bail!("--time-limit must be a positive number of seconds")
                     },
                     rel_gap: gap,
                 },
@@ -328,6 +353,35 @@ fn run(cli: Cli) -> Result<()> {
                 forbidden: forbid.iter().map(pair).collect::<Result<_>>()?,
                 alternatives,
             };
+            if export_mps.is_some() || export_json.is_some() {
+                let built = homeward::solve::plan::strict_instance(&d, &model, as_of, &opts)?;
+                let ids = homeward::io::instance_json::InstanceIds {
+                    units: built
+                        .units
+                        .iter()
+                        .map(|u| {
+                            u.members
+                                .iter()
+                                .map(|c| d.child(*c).id.as_str())
+                                .collect::<Vec<_>>()
+                                .join("+")
+                        })
+                        .collect(),
+                    households: built
+                        .carers
+                        .iter()
+                        .map(|c| d.carer(*c).id.to_string())
+                        .collect(),
+                };
+                if let Some(f) = &export_mps {
+                    write_atomically(f, |w| homeward::solve::write_mps(&built.instance, w))?;
+                }
+                if let Some(f) = &export_json {
+                    write_atomically(f, |w| {
+                        homeward::io::instance_json::write_instance_json(&built.instance, &ids, w)
+                    })?;
+                }
+            }
             let bar = indicatif::ProgressBar::new(0).with_style(
                 indicatif::ProgressStyle::with_template(
                     "{spinner} solving {pos}/{len} components {elapsed}",

@@ -154,19 +154,17 @@ impl Plan {
     }
 }
 
-/// Plans `opts.scope` of `data` under `model`, ages on `as_of`.
-///
-/// # Errors
-/// [`PlanError`] for unknown ids, regions or pins that break a rule.
-pub fn plan(
-    data: &DataSet,
-    model: &Model,
-    as_of: NaiveDate,
-    opts: &PlanOptions,
-    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
-) -> Result<Plan, PlanError> {
-    let scorer = Scorer::new(data, model, as_of);
-    let units = scope_units(&scorer, &opts.scope)?;
+/// Pins, forbidden pairs and the instance of the strict round.
+struct Prepared {
+    placements: Vec<Placement>,
+    occupied: BTreeMap<CarerIx, Occupancy>,
+    forbidden: BTreeSet<(ChildIx, CarerIx)>,
+    built: Built,
+}
+
+fn prepare(scorer: &Scorer<'_>, opts: &PlanOptions) -> Result<Prepared, PlanError> {
+    let data = scorer.data();
+    let units = scope_units(scorer, &opts.scope)?;
     let mut occupied: BTreeMap<CarerIx, Occupancy> = BTreeMap::new();
     let mut placements = Vec::new();
     // Officers' pins first.
@@ -187,9 +185,9 @@ pub fn plan(
         if let Some(v) = scorer.violations(&unit, h).first() {
             return Err(bad(format!("{} ({})", v.1.code, v.1.detail)));
         }
-        let iu = super::build::instance_unit(&scorer, &unit);
+        let iu = super::build::instance_unit(scorer, &unit);
         let occ = occupied.get(&h).copied().unwrap_or_default();
-        if !super::build::instance_household(&scorer, h, occ).allows([&iu]) {
+        if !super::build::instance_household(scorer, h, occ).allows([&iu]) {
             return Err(bad(
                 "the household has no room left for it after other pins".into(),
             ));
@@ -223,9 +221,50 @@ pub fn plan(
         .filter(|u| !pinned_units.contains(&u.members))
         .collect();
 
+    let built = build(scorer, waiting, &occupied, &forbidden);
+    Ok(Prepared {
+        placements,
+        occupied,
+        forbidden,
+        built,
+    })
+}
+
+/// The instance of the strict round (after pins and forbidden pairs), for
+/// export: what `plan` solves first.
+///
+/// # Errors
+/// As [`plan`].
+pub fn strict_instance(
+    data: &DataSet,
+    model: &Model,
+    as_of: NaiveDate,
+    opts: &PlanOptions,
+) -> Result<Built, PlanError> {
+    let scorer = Scorer::new(data, model, as_of);
+    Ok(prepare(&scorer, opts)?.built)
+}
+
+/// Plans `opts.scope` of `data` under `model`, ages on `as_of`.
+///
+/// # Errors
+/// [`PlanError`] for unknown ids, regions or pins that break a rule.
+pub fn plan(
+    data: &DataSet,
+    model: &Model,
+    as_of: NaiveDate,
+    opts: &PlanOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<Plan, PlanError> {
+    let scorer = Scorer::new(data, model, as_of);
+    let Prepared {
+        mut placements,
+        mut occupied,
+        forbidden,
+        built,
+    } = prepare(&scorer, opts)?;
     // Strict round.
     let t = Instant::now();
-    let built = build(&scorer, waiting, &occupied, &forbidden);
     let sol = solve_apart(&built, &apart_units(data, &built), &opts.solve, progress);
     let alts = if opts.alternatives > 0 {
         exact::alternatives(&built.instance, &sol, opts.alternatives)
@@ -384,28 +423,37 @@ fn solve_apart(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> exact::Solution {
     const MAX_APART_BRANCHES: usize = 64;
+    let deadline = opts.time_limit.map(|t| Instant::now() + t);
     let mut stack = vec![built.instance.clone()];
     let mut best: Option<exact::Solution> = None;
+    // The proved bound of the whole search: the best bound over the leaves
+    // (branches without a conflict) and over branches left unexplored.
     let mut open_bound = i64::MIN;
+    let mut limited = false;
     let mut solves = 0;
     while let Some(inst) = stack.pop() {
-        if solves >= MAX_APART_BRANCHES {
-            let b = exact::solve(
-                &inst,
-                &SolveOptions {
-                    time_limit: Some(std::time::Duration::ZERO),
-                    ..opts.clone()
-                },
-                None,
-            )
-            .bound;
-            open_bound = open_bound.max(b);
+        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if solves >= MAX_APART_BRANCHES || remaining.is_some_and(|r| r.is_zero()) {
+            // Out of budget: this branch's bound from a zero-time solve.
+            let zero = SolveOptions {
+                time_limit: Some(std::time::Duration::ZERO),
+                ..opts.clone()
+            };
+            open_bound = open_bound.max(exact::solve(&inst, &zero, None).bound);
+            limited = true;
             continue;
         }
         solves += 1;
-        let sol = exact::solve(&inst, opts, progress);
+        let sol = exact::solve(
+            &inst,
+            &SolveOptions {
+                time_limit: remaining,
+                ..opts.clone()
+            },
+            progress,
+        );
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
-            continue;
+            continue; // nothing better in this branch
         }
         let placed = &sol.assignment.placed;
         let conflict =
@@ -417,12 +465,14 @@ fn solve_apart(
                 });
         match conflict {
             None => {
+                open_bound = open_bound.max(sol.bound);
+                limited |= sol.status == Status::TimeLimited;
                 if best.as_ref().is_none_or(|b| sol.objective > b.objective) {
                     best = Some(sol);
                 }
             }
             Some((a, b, h)) => {
-                open_bound = open_bound.max(sol.bound);
+                // Every plan of this branch keeps a or b out of h.
                 for u in [b, a] {
                     let mut next = inst.clone();
                     next.pairs.retain(|p| !(p.unit == u && p.household == h));
@@ -432,21 +482,23 @@ fn solve_apart(
         }
     }
     let mut sol = best.unwrap_or_else(|| {
-        exact::solve(
-            &Instance {
-                units: built.instance.units.clone(),
-                households: built.instance.households.clone(),
-                pairs: Vec::new(),
-            },
-            opts,
-            None,
-        )
+        let empty = Instance {
+            units: built.instance.units.clone(),
+            households: built.instance.households.clone(),
+            pairs: Vec::new(),
+        };
+        exact::solve(&empty, opts, None)
     });
-    if open_bound > sol.bound {
-        sol.bound = open_bound;
-        if sol.bound > sol.objective {
-            sol.status = Status::TimeLimited;
-        }
+    sol.bound = sol.bound.max(open_bound).max(sol.objective);
+    if sol.bound > sol.objective {
+        let gap = (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64;
+        sol.status = if !limited && gap <= opts.rel_gap {
+            Status::WithinGap
+        } else {
+            Status::TimeLimited
+        };
+    } else {
+        sol.status = Status::Optimal;
     }
     sol
 }
