@@ -93,6 +93,7 @@ fn instance(max_units: usize, max_households: usize) -> impl Strategy<Value = In
                 units,
                 households,
                 pairs,
+                apart: Vec::new(),
             }
         })
 }
@@ -423,6 +424,7 @@ fn higher_developmental_limit_needs_a_developmental_child() {
                 coef,
             })
             .collect(),
+        apart: Vec::new(),
     };
     let plan = PlacementMilp::new(&inst)
         .expect("valid")
@@ -443,6 +445,7 @@ fn empty_instance_places_no_one() {
         }],
         households: vec![],
         pairs: vec![],
+        apart: Vec::new(),
     };
     let plan = PlacementMilp::new(&inst)
         .expect("valid")
@@ -478,11 +481,13 @@ fn developmental_limit_is_applied_only_when_a_developmental_child_arrives() {
         units: vec![unit(false), unit(false)],
         households: vec![hh.clone()],
         pairs: vec![pair(0), pair(1)],
+        apart: Vec::new(),
     };
     let one_dev = Instance {
         units: vec![unit(true), unit(false)],
         households: vec![hh],
         pairs: vec![pair(0), pair(1)],
+        apart: Vec::new(),
     };
     for (inst, placed) in [(two_plain, 2), (one_dev, 1)] {
         let plan = PlacementMilp::new(&inst)

@@ -248,3 +248,62 @@ fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
     assert!(p.bound >= p.objective);
     assert!(doc.gap >= 0.0 && doc.gap < 0.05, "{}", doc.gap);
 }
+
+/// Two units that must live apart both prefer household 0 (room for two):
+/// the exact solver and the good_lp model (microlp) agree on the optimum, and
+/// the exported model carries the apart row.
+#[test]
+fn apart_pairs_are_part_of_the_model_for_every_solver() {
+    use homeward::solve::{Household, Instance, Pair, PlacementMilp, Unit, solve, write_mps};
+    let unit = Unit {
+        size: 1,
+        value: 100,
+        developmental: false,
+        exempt: false,
+    };
+    let house = |capacity| Household {
+        capacity,
+        current: 0,
+        current_developmental: false,
+        limit: None,
+        limit_developmental: None,
+        limit_always: false,
+    };
+    let pair = |unit, household, score| Pair {
+        unit,
+        household,
+        score,
+        coef: 100 + i64::from(score),
+    };
+    let inst = Instance {
+        units: vec![unit.clone(), unit.clone(), unit],
+        households: vec![house(2), house(1)],
+        pairs: vec![
+            pair(0, 0, 90),
+            pair(0, 1, 10),
+            pair(1, 0, 80),
+            pair(1, 1, 70),
+            pair(2, 0, 50),
+        ],
+        apart: vec![(0, 1)],
+    };
+    let exact = solve(&inst, &SolveOptions::default(), None);
+    assert_eq!(exact.status, Status::Optimal);
+    assert!(inst.feasible(&exact.assignment));
+    // Best: 0→h0, 2→h0, 1→h1 = 190 + 150 + 170.
+    assert_eq!(exact.objective, 510);
+    let milp = PlacementMilp::new(&inst)
+        .unwrap()
+        .solve_microlp(None)
+        .unwrap();
+    assert_eq!(inst.objective(&milp), Some(510));
+    let mut mps = Vec::new();
+    write_mps(&inst, &mut mps).unwrap();
+    assert!(String::from_utf8(mps).unwrap().contains("apart_0_1_0"));
+    // The JSON instance keeps the apart pairs.
+    use homeward::io::instance_json::{InstanceIds, read_instance_json, write_instance_json};
+    let mut json = Vec::new();
+    write_instance_json(&inst, &InstanceIds::numbered(3, 2), &mut json).unwrap();
+    let back = read_instance_json(&json[..], "test.json").unwrap();
+    assert_eq!(back.instance, inst);
+}

@@ -109,7 +109,7 @@ prop_compose! {
                 }
             }
         }
-        Instance { units, households, pairs }
+        Instance { units, households, pairs, apart: Vec::new() }
     }
 }
 
@@ -194,6 +194,7 @@ fn units_without_pairs_stay_unplaced_and_households_without_places_stay_empty() 
         units: vec![lone(0), lone(10), lone(5)],
         households: vec![free(0), free(1)],
         pairs: vec![pair(1, 1, 30), pair(2, 1, 40)],
+        apart: Vec::new(),
     };
     let sol = solve(&inst, &exact(), None);
     check(&inst, &sol);
@@ -218,6 +219,7 @@ fn keeps_a_sibling_group_together_when_it_is_worth_more() {
             pair(1, 1, 150),
             pair(2, 0, 200),
         ],
+        apart: Vec::new(),
     };
     let sol = solve(&inst, &exact(), None);
     check(&inst, &sol);
@@ -251,6 +253,7 @@ fn reports_progress_once_per_component() {
         units: vec![lone(1), lone(2), lone(3)],
         households: vec![free(1), free(1), free(1)],
         pairs: vec![pair(0, 0, 5), pair(1, 1, 6), pair(2, 2, 7)],
+        apart: Vec::new(),
     };
     let calls = std::sync::atomic::AtomicUsize::new(0);
     let cb = |done: usize, total: usize| {

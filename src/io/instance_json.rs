@@ -220,7 +220,21 @@ pub fn write_instance_json(
         };
         serde_json::to_writer(&mut w, &rec).map_err(to_io)?;
     }
-    writeln!(w, "]}}")?;
+    write!(w, "]")?;
+    if !inst.apart.is_empty() {
+        write!(w, ",\n\"apart\":[")?;
+        for (i, (a, b)) in inst.apart.iter().enumerate() {
+            let (Some(a), Some(b)) = (ids.units.get(*a as usize), ids.units.get(*b as usize))
+            else {
+                return Err(invalid(format!("apart pair {i} is out of range")));
+            };
+            w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut w, &serde_json::json!({"unit": a, "other": b}))
+                .map_err(to_io)?;
+        }
+        write!(w, "]")?;
+    }
+    writeln!(w, "}}")?;
     Ok(())
 }
 
@@ -498,7 +512,11 @@ impl<'f> Validator<'f> {
     }
 
     fn document(&mut self, doc: &Value) -> Option<IdentifiedInstance> {
-        let mut top = self.record("$".into(), doc, &["format", "units", "households", "pairs"])?;
+        let mut top = self.record(
+            "$".into(),
+            doc,
+            &["format", "units", "households", "pairs", "apart"],
+        )?;
         match top.obj.get("format") {
             Some(Value::String(s)) if s == FORMAT => {}
             v => {
@@ -523,6 +541,12 @@ impl<'f> Validator<'f> {
         let (units, unit_ids) = self.units(units);
         let (households, household_ids) = self.households(households);
         let pairs = self.pairs(pairs, &units, &unit_ids, &households, &household_ids);
+        let apart_list: &[Value] = if top.obj.contains_key("apart") {
+            self.array(&mut top, "apart")
+        } else {
+            &[]
+        };
+        let apart = self.apart(apart_list, &unit_ids);
         let units: Option<Vec<Unit>> = units.into_iter().collect();
         let households: Option<Vec<Household>> = households.into_iter().collect();
         let unit_ids: Option<Vec<String>> = unit_ids.into_iter().collect();
@@ -537,6 +561,7 @@ impl<'f> Validator<'f> {
                 units: units?,
                 households: households?,
                 pairs,
+                apart: apart?,
             },
             ids: InstanceIds {
                 units: unit_ids?,
@@ -664,6 +689,59 @@ impl<'f> Validator<'f> {
             ids.push(id);
         }
         (out, ids)
+    }
+
+    /// `apart`: `[{"unit": A, "other": B}]`, units that may not share a household.
+    fn apart(&mut self, list: &[Value], unit_ids: &[Option<String>]) -> Option<Vec<(u32, u32)>> {
+        let index: HashMap<&str, u32> = unit_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some((id.as_deref()?, i as u32)))
+            .collect();
+        let mut out = Vec::with_capacity(list.len());
+        let mut all_ok = true;
+        for (i, v) in list.iter().enumerate() {
+            let Some(mut rec) = self.record(format!("apart[{i}]"), v, &["unit", "other"]) else {
+                all_ok = false;
+                continue;
+            };
+            let mut ends = Vec::new();
+            for field in ["unit", "other"] {
+                if let Some(id) = self.string(&mut rec, field) {
+                    match index.get(id.as_str()) {
+                        Some(u) => ends.push(*u),
+                        None => {
+                            let value = rec.obj.get(field);
+                            self.fail(
+                                &mut rec,
+                                Some(field),
+                                value,
+                                "unknown unit id",
+                                "use an id from units",
+                            );
+                        }
+                    }
+                }
+            }
+            if let [a, b] = ends[..] {
+                if a == b {
+                    let value = rec.obj.get("other");
+                    self.fail(
+                        &mut rec,
+                        Some("other"),
+                        value,
+                        "a unit cannot be apart from itself",
+                        "name two different units",
+                    );
+                } else {
+                    out.push((a.min(b), a.max(b)));
+                }
+            }
+            all_ok &= rec.ok;
+        }
+        out.sort_unstable();
+        out.dedup();
+        all_ok.then_some(out)
     }
 
     fn pairs(

@@ -198,14 +198,37 @@ pub fn build(
         })
         .collect();
     pairs.sort_by_key(|p| (p.unit, p.household));
+    let apart = apart_units(scorer.data(), &units);
     let instance = Instance {
         units: iunits,
         households: households.into_values().collect(),
         pairs,
+        apart,
     };
     Built {
         instance,
         units,
         carers,
     }
+}
+
+/// Pairs of instance units holding children that must be placed apart.
+fn apart_units(data: &DataSet, units: &[Unit]) -> Vec<(u32, u32)> {
+    let mut unit_of: BTreeMap<ChildIx, u32> = BTreeMap::new();
+    for (i, u) in units.iter().enumerate() {
+        for m in &u.members {
+            unit_of.insert(*m, i as u32);
+        }
+    }
+    let mut out: Vec<(u32, u32)> = data
+        .sibling_links
+        .iter()
+        .filter(|l| !l.keep_together)
+        .filter_map(|l| Some((*unit_of.get(&l.a)?, *unit_of.get(&l.b)?)))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

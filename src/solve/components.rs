@@ -57,6 +57,23 @@ impl Component {
                 .map(|&h| inst.households[h as usize].clone())
                 .collect(),
             pairs,
+            apart: {
+                // Apart links inside the component, renumbered.
+                let local: std::collections::HashMap<u32, u32> = self
+                    .units
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &u)| (u, i as u32))
+                    .collect();
+                let mut apart: Vec<(u32, u32)> = inst
+                    .apart
+                    .iter()
+                    .filter_map(|(a, b)| Some((*local.get(a)?, *local.get(b)?)))
+                    .map(|(a, b)| (a.min(b), a.max(b)))
+                    .collect();
+                apart.sort_unstable();
+                apart
+            },
         }
     }
 
@@ -201,6 +218,7 @@ mod tests {
             units: vec![unit(); 4],
             households: vec![household(); 3],
             pairs: vec![pair(0, 1, 5), pair(1, 0, 7), pair(2, 1, 3)],
+            apart: Vec::new(),
         };
         let comps = connected_components(&inst);
         assert_eq!(comps.len(), 2);

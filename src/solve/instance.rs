@@ -104,6 +104,9 @@ pub struct Instance {
     pub households: Vec<Household>,
     /// Eligible pairs.
     pub pairs: Vec<Pair>,
+    /// Pairs of units that may not share a household (siblings placed apart
+    /// by decision), each `(a, b)` with `a < b`, sorted.
+    pub apart: Vec<(u32, u32)>,
 }
 
 /// A plan: for each unit, the household it is placed with (or none).
@@ -148,9 +151,18 @@ impl Instance {
                 at[*h as usize].push(&self.units[u]);
             }
         }
-        self.households
-            .iter()
-            .zip(&at)
-            .all(|(h, s)| h.allows(s.iter().copied()))
+        let apart_ok = self.apart.iter().all(|&(x, y)| {
+            let (hx, hy) = (
+                a.placed.get(x as usize).copied().flatten(),
+                a.placed.get(y as usize).copied().flatten(),
+            );
+            hx.is_none() || hx != hy
+        });
+        apart_ok
+            && self
+                .households
+                .iter()
+                .zip(&at)
+                .all(|(h, s)| h.allows(s.iter().copied()))
     }
 }

@@ -21,6 +21,7 @@
 //! dev_<u>_<h>:    x[u,h] − y[h]                    ≤ 0          (developmental u)
 //! devonly_<h>:    y[h] − Σ_dev x[v,h]              ≤ 0          (only when limit_dev > limit)
 //! limit_<h>:      Σ size·x + (L − D)·y[h] + M·z[h] ≤ L − current + M
+//! apart_<a>_<b>_<h>: x[a,h] + x[b,h]                ≤ 1          (units a, b kept apart)
 //! ```
 //! where `L = limit`, `D = limit_developmental` (falling back to `L`). The
 //! last row is `current + Σ size·x ≤ L − (L − D)·y + M·(1 − z)`. When `y` is
@@ -177,6 +178,22 @@ impl Formulation {
             });
             f.add_limit(inst, h as u32, hh, cols, sized);
         }
+        // Siblings placed apart: never both in one household.
+        for &(a, b) in &inst.apart {
+            for &ca in by_unit.get(a as usize).map_or(&[][..], |v| v.as_slice()) {
+                let h = inst.pairs[ca].household;
+                if let Ok(k) = inst
+                    .pairs
+                    .binary_search_by(|p| (p.unit, p.household).cmp(&(b, h)))
+                {
+                    f.rows.push(Row {
+                        name: format!("apart_{a}_{b}_{h}"),
+                        terms: vec![(ca, 1), (k, 1)],
+                        rhs: 1,
+                    });
+                }
+            }
+        }
         Ok(f)
     }
 
@@ -293,6 +310,13 @@ fn check_instance(inst: &Instance) -> Result<(), String> {
             ));
         }
         last = Some(key);
+    }
+    for (i, &(a, b)) in inst.apart.iter().enumerate() {
+        if a >= b || b as usize >= nu {
+            return Err(format!(
+                "apart pair {i} ({a}, {b}) must name two units a < b in range"
+            ));
+        }
     }
     Ok(())
 }
@@ -554,6 +578,7 @@ mod tests {
             units: vec![unit(1, false, false), unit(2, false, true)],
             households: vec![household(3, 1, Some(2))],
             pairs: pairs(&[(0, 0), (1, 0)]),
+            apart: Vec::new(),
         };
         let m = PlacementMilp::new(&inst).unwrap();
         let names: Vec<_> = m.variable_names().collect();
@@ -570,6 +595,7 @@ mod tests {
             units: vec![unit(2, false, true), unit(1, false, false)],
             households: vec![household(2, 3, Some(2))],
             pairs: pairs(&[(0, 0), (1, 0)]),
+            apart: Vec::new(),
         };
         let plan = PlacementMilp::new(&inst)
             .unwrap()
@@ -584,6 +610,7 @@ mod tests {
             units: vec![unit(1, false, false), unit(1, false, false)],
             households: vec![household(3, 0, None)],
             pairs: pairs(&[(1, 0), (0, 0)]),
+            apart: Vec::new(),
         };
         assert!(matches!(
             PlacementMilp::new(&inst),

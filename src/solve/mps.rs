@@ -110,6 +110,7 @@ mod tests {
                 score: 700,
                 coef: 5700,
             }],
+            apart: Vec::new(),
         };
         let mut out = Vec::new();
         write_mps(&inst, &mut out).unwrap();

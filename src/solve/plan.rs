@@ -12,7 +12,7 @@
 
 use super::build::{Built, Occupancy, PlanError, Scope, build, scope_units};
 use super::exact::{self, ComponentReport, SolveOptions, Status};
-use super::instance::{Instance, Unit as IUnit};
+use super::instance::Unit as IUnit;
 use crate::domain::{CarerIx, ChildIx, DataSet};
 use crate::scoring::{Model, Relaxation, RuleCode, Score, Scorer, Unit};
 use chrono::NaiveDate;
@@ -265,7 +265,7 @@ pub fn plan(
     } = prepare(&scorer, opts)?;
     // Strict round.
     let t = Instant::now();
-    let sol = solve_apart(&built, &apart_units(data, &built), &opts.solve, progress);
+    let sol = exact::solve(&built.instance, &opts.solve, progress);
     let alts = if opts.alternatives > 0 {
         exact::alternatives(&built.instance, &sol, opts.alternatives)
     } else {
@@ -336,7 +336,7 @@ pub fn plan(
             let mut forbid = forbidden.clone();
             let (built, sol) = loop {
                 let built = build(&rscorer, round_units.clone(), &occupied, &forbid);
-                let sol = solve_apart(&built, &apart_units(data, &built), &opts.solve, progress);
+                let sol = exact::solve(&built.instance, &opts.solve, progress);
                 // Sub-groups of one split group must live close together: forbid
                 // the pair that breaks it and solve again (each pass removes one
                 // pair, so this ends).
@@ -406,122 +406,6 @@ pub fn plan(
         unplaced,
         rounds,
     })
-}
-
-/// Solves `built` with its "apart" sibling links respected: the solver sees
-/// only the household rules, so whenever two units that must live apart share
-/// a household, both ways out are tried (the one or the other leaves that
-/// household) and the better result is kept — exact, since every feasible
-/// plan lies in one of the branches. Conflicts are rare (links between
-/// siblings placed apart), so the tree stays tiny; past `MAX_APART_BRANCHES`
-/// solves the best plan found so far is returned with the bound of the
-/// unexplored branches.
-fn solve_apart(
-    built: &Built,
-    apart: &[(u32, u32)],
-    opts: &SolveOptions,
-    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
-) -> exact::Solution {
-    const MAX_APART_BRANCHES: usize = 64;
-    let deadline = opts.time_limit.map(|t| Instant::now() + t);
-    let mut stack = vec![built.instance.clone()];
-    let mut best: Option<exact::Solution> = None;
-    // The proved bound of the whole search: the best bound over the leaves
-    // (branches without a conflict) and over branches left unexplored.
-    let mut open_bound = i64::MIN;
-    let mut limited = false;
-    let mut solves = 0;
-    while let Some(inst) = stack.pop() {
-        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if solves >= MAX_APART_BRANCHES || remaining.is_some_and(|r| r.is_zero()) {
-            // Out of budget: this branch's bound from a zero-time solve.
-            let zero = SolveOptions {
-                time_limit: Some(std::time::Duration::ZERO),
-                ..opts.clone()
-            };
-            open_bound = open_bound.max(exact::solve(&inst, &zero, None).bound);
-            limited = true;
-            continue;
-        }
-        solves += 1;
-        let sol = exact::solve(
-            &inst,
-            &SolveOptions {
-                time_limit: remaining,
-                ..opts.clone()
-            },
-            progress,
-        );
-        if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
-            continue; // nothing better in this branch
-        }
-        let placed = &sol.assignment.placed;
-        let conflict =
-            apart
-                .iter()
-                .find_map(|&(a, b)| match (placed[a as usize], placed[b as usize]) {
-                    (Some(x), Some(y)) if x == y => Some((a, b, x)),
-                    _ => None,
-                });
-        match conflict {
-            None => {
-                open_bound = open_bound.max(sol.bound);
-                limited |= sol.status == Status::TimeLimited;
-                if best.as_ref().is_none_or(|b| sol.objective > b.objective) {
-                    best = Some(sol);
-                }
-            }
-            Some((a, b, h)) => {
-                // Every plan of this branch keeps a or b out of h.
-                for u in [b, a] {
-                    let mut next = inst.clone();
-                    next.pairs.retain(|p| !(p.unit == u && p.household == h));
-                    stack.push(next);
-                }
-            }
-        }
-    }
-    let mut sol = best.unwrap_or_else(|| {
-        let empty = Instance {
-            units: built.instance.units.clone(),
-            households: built.instance.households.clone(),
-            pairs: Vec::new(),
-        };
-        exact::solve(&empty, opts, None)
-    });
-    sol.bound = sol.bound.max(open_bound).max(sol.objective);
-    if sol.bound > sol.objective {
-        let gap = (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64;
-        sol.status = if !limited && gap <= opts.rel_gap {
-            Status::WithinGap
-        } else {
-            Status::TimeLimited
-        };
-    } else {
-        sol.status = Status::Optimal;
-    }
-    sol
-}
-
-/// Pairs of instance units holding children that must be placed apart.
-fn apart_units(data: &DataSet, built: &Built) -> Vec<(u32, u32)> {
-    let mut unit_of: BTreeMap<ChildIx, u32> = BTreeMap::new();
-    for (i, u) in built.units.iter().enumerate() {
-        for m in &u.members {
-            unit_of.insert(*m, i as u32);
-        }
-    }
-    let mut out: Vec<(u32, u32)> = data
-        .sibling_links
-        .iter()
-        .filter(|l| !l.keep_together)
-        .filter_map(|l| Some((*unit_of.get(&l.a)?, *unit_of.get(&l.b)?)))
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| (a.min(b), a.max(b)))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 fn occupy(occupied: &mut BTreeMap<CarerIx, Occupancy>, h: CarerIx, u: &IUnit) {

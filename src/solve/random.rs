@@ -79,6 +79,7 @@ pub fn random_instance_grouped(
         units,
         households: hs,
         pairs,
+        apart: Vec::new(),
     }
 }
 
@@ -102,6 +103,7 @@ pub fn random_assignment_instance(children: usize, households: usize, seed: u64)
         units,
         households: hs,
         pairs,
+        apart: Vec::new(),
     }
 }
 

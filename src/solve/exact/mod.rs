@@ -128,7 +128,108 @@ impl Solution {
 
 /// Solves `inst` (see the module docs). `progress(done, total)` is called
 /// after each component.
+/// Solves `inst` exactly (see the module docs), components in parallel,
+/// merged deterministically; its `apart` pairs are respected by branching
+/// around the core method, which sees only the household rules: so whenever two units that must live apart share
+/// a household, both ways out are tried (the one or the other leaves that
+/// household) and the better result is kept — exact, since every feasible
+/// plan lies in one of the branches. Conflicts are rare (links between
+/// siblings placed apart), so the tree stays tiny; past `MAX_APART_BRANCHES`
+/// solves the best plan found so far is returned with the bound of the
+/// unexplored branches.
 pub fn solve(
+    inst: &Instance,
+    opts: &SolveOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Solution {
+    if inst.apart.is_empty() {
+        return solve_core(inst, opts, progress);
+    }
+    let apart = &inst.apart;
+    const MAX_APART_BRANCHES: usize = 64;
+    let deadline = opts.time_limit.map(|t| Instant::now() + t);
+    let mut stack = vec![inst.clone()];
+    let mut best: Option<Solution> = None;
+    // The proved bound of the whole search: the best bound over the leaves
+    // (branches without a conflict) and over branches left unexplored.
+    let mut open_bound = i64::MIN;
+    let mut limited = false;
+    let mut solves = 0;
+    while let Some(inst) = stack.pop() {
+        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if solves >= MAX_APART_BRANCHES || remaining.is_some_and(|r| r.is_zero()) {
+            // Out of budget: this branch's bound from a zero-time solve.
+            let zero = SolveOptions {
+                time_limit: Some(std::time::Duration::ZERO),
+                ..opts.clone()
+            };
+            open_bound = open_bound.max(solve_core(&inst, &zero, None).bound);
+            limited = true;
+            continue;
+        }
+        solves += 1;
+        let sol = solve_core(
+            &inst,
+            &SolveOptions {
+                time_limit: remaining,
+                ..opts.clone()
+            },
+            progress,
+        );
+        if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
+            continue; // nothing better in this branch
+        }
+        let placed = &sol.assignment.placed;
+        let conflict =
+            apart
+                .iter()
+                .find_map(|&(a, b)| match (placed[a as usize], placed[b as usize]) {
+                    (Some(x), Some(y)) if x == y => Some((a, b, x)),
+                    _ => None,
+                });
+        match conflict {
+            None => {
+                open_bound = open_bound.max(sol.bound);
+                limited |= sol.status == Status::TimeLimited;
+                if best.as_ref().is_none_or(|b| sol.objective > b.objective) {
+                    best = Some(sol);
+                }
+            }
+            Some((a, b, h)) => {
+                // Every plan of this branch keeps a or b out of h.
+                for u in [b, a] {
+                    let mut next = inst.clone();
+                    next.pairs.retain(|p| !(p.unit == u && p.household == h));
+                    stack.push(next);
+                }
+            }
+        }
+    }
+    let mut sol = best.unwrap_or_else(|| {
+        let empty = Instance {
+            units: inst.units.clone(),
+            households: inst.households.clone(),
+            pairs: Vec::new(),
+            apart: Vec::new(),
+        };
+        solve_core(&empty, opts, None)
+    });
+    sol.bound = sol.bound.max(open_bound).max(sol.objective);
+    if sol.bound > sol.objective {
+        let gap = (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64;
+        sol.status = if !limited && gap <= opts.rel_gap {
+            Status::WithinGap
+        } else {
+            Status::TimeLimited
+        };
+    } else {
+        sol.status = Status::Optimal;
+    }
+    sol
+}
+
+/// Solves `inst` ignoring its `apart` pairs (the core method).
+fn solve_core(
     inst: &Instance,
     opts: &SolveOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
