@@ -29,6 +29,17 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Family {
+    /// A data set on real geography (CSV folder or JSON document).
+    Realistic,
+    /// A random planner instance: 30 candidate households per child, scores
+    /// 1–1000, free places 1–4 (mean 2.1), sibling groups of 2–4.
+    Planner,
+    /// The same without sibling groups, capacity 2 (pure assignment).
+    PlannerAssignment,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Rank the eligible households for a child (or the child's sibling group).
@@ -75,6 +86,13 @@ enum Command {
         /// Reference date for ages.
         #[arg(long, default_value = "2026-01-01")]
         as_of: NaiveDate,
+        /// What to generate: a realistic data set, or a random planner
+        /// instance (JSON; the benchmark family of the planner).
+        #[arg(long, value_enum, default_value_t = Family::Realistic)]
+        family: Family,
+        /// Share of children in sibling groups (planner family only).
+        #[arg(long, default_value_t = 0.1)]
+        group_share: f64,
     },
     /// Plan the placement of all waiting children of a region (or a list)
     /// at once: an exact integer program, with reasons for every child left
@@ -116,6 +134,10 @@ enum Command {
         /// Also write the plan document (JSON) here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Solve a planner instance (JSON, e.g. from `generate --family planner`)
+        /// instead of a data set, and print the result and timings.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["region", "children", "pin", "forbid", "relax"])]
+        instance: Option<PathBuf>,
         /// Write the strict round's exact model in MPS (any MILP solver reads it).
         #[arg(long, value_name = "FILE")]
         export_mps: Option<PathBuf>,
@@ -199,6 +221,80 @@ fn write_atomically(
     Ok(())
 }
 
+/// `plan --instance FILE`: solve a raw instance and report timings.
+fn solve_instance_file(
+    file: &std::path::Path,
+    time_limit: f64,
+    gap: f64,
+    export_mps: Option<&std::path::Path>,
+    format: Format,
+) -> Result<()> {
+    let t = Instant::now();
+    let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let doc = homeward::io::instance_json::read_instance_json(f, &file.display().to_string())?;
+    let read_s = t.elapsed().as_secs_f64();
+    if let Some(m) = export_mps {
+        write_atomically(m, |w| homeward::solve::write_mps(&doc.instance, w))?;
+    }
+    if !(time_limit.is_finite() && time_limit > 0.0) {
+        bail!("--time-limit must be a positive number of seconds");
+    }
+    let opts = SolveOptions {
+        time_limit: Some(std::time::Duration::from_secs_f64(time_limit)),
+        rel_gap: gap,
+    };
+    let t = Instant::now();
+    let sol = homeward::solve::solve(&doc.instance, &opts, None);
+    let solve_s = t.elapsed().as_secs_f64();
+    if !doc.instance.feasible(&sol.assignment)
+        || doc.instance.objective(&sol.assignment) != Some(sol.objective)
+    {
+        bail!("internal error: the solver returned a plan that fails the instance check");
+    }
+    let gap_rel = if sol.bound > 0 {
+        (sol.bound - sol.objective) as f64 / sol.bound as f64
+    } else {
+        0.0
+    };
+    let placed = sol.assignment.placed.iter().flatten().count();
+    let largest = sol.components.iter().map(|c| c.units).max().unwrap_or(0);
+    let report = serde_json::json!({
+        "instance": file.display().to_string(),
+        "units": doc.instance.units.len(),
+        "households": doc.instance.households.len(),
+        "pairs": doc.instance.pairs.len(),
+        "status": homeward::io::plan_report::status_name(sol.status),
+        "objective": sol.objective,
+        "bound": sol.bound,
+        "gap": gap_rel,
+        "unitsPlaced": placed,
+        "components": sol.components.len(),
+        "largestComponentUnits": largest,
+        "readSeconds": read_s,
+        "solveSeconds": solve_s,
+    });
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => println!(
+            "{}: {} units, {} households, {} pairs\nstatus {} · objective {} · bound {} · gap {:.2e}\n{} units placed · {} components (largest {} units)\nsolve {:.3} s (reading {:.3} s)",
+            file.display(),
+            doc.instance.units.len(),
+            doc.instance.households.len(),
+            doc.instance.pairs.len(),
+            homeward::io::plan_report::status_name(sol.status),
+            sol.objective,
+            sol.bound,
+            gap_rel,
+            placed,
+            sol.components.len(),
+            largest,
+            solve_s,
+            read_s
+        ),
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Rank {
@@ -261,8 +357,44 @@ fn run(cli: Cli) -> Result<()> {
             carers,
             seed,
             out,
+            family,
+            group_share,
+            ..
+        } if family != Family::Realistic => {
+            if !(0.0..=1.0).contains(&group_share) {
+                bail!("--group-share must be between 0 and 1");
+            }
+            let t = Instant::now();
+            let inst = match family {
+                Family::PlannerAssignment => {
+                    homeward::solve::random_assignment_instance(children, carers, seed)
+                }
+                _ => homeward::solve::random_instance_grouped(children, carers, group_share, seed),
+            };
+            let ids = homeward::io::instance_json::InstanceIds::numbered(
+                inst.units.len(),
+                inst.households.len(),
+            );
+            write_atomically(&out, |w| {
+                homeward::io::instance_json::write_instance_json(&inst, &ids, w)
+            })?;
+            eprintln!(
+                "wrote a planner instance of {} units, {} households, {} pairs to {} in {:.1} s",
+                inst.units.len(),
+                inst.households.len(),
+                inst.pairs.len(),
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        Command::Generate {
+            children,
+            carers,
+            seed,
+            out,
             country,
             as_of,
+            ..
         } => {
             let t = Instant::now();
             let bar = indicatif::ProgressBar::new_spinner().with_message(format!(
@@ -306,8 +438,12 @@ fn run(cli: Cli) -> Result<()> {
             out,
             export_mps,
             export_json,
+            instance,
             as_of,
         } => {
+            if let Some(file) = instance {
+                return solve_instance_file(&file, time_limit, gap, export_mps.as_deref(), format);
+            }
             let model = Model::load(&model)?;
             let d = io::load(&data)?;
             let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
