@@ -635,6 +635,7 @@ fn model_loading_rejects_bad_models_naming_the_key() {
             "params.needs_fit_base",
         ),
         ("version = \"2026.1\"", "version = \"\"", "version"),
+        ("max_children = 3\n", "", "needs household.max_children"),
     ];
     for (from, to, needle) in cases {
         let err = serbia_with(from, to).expect_err(needle).to_string();

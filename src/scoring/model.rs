@@ -342,6 +342,11 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
             ));
         }
     }
+    if raw.household.max_children_with_developmental.is_some()
+        && raw.household.max_children.is_none()
+    {
+        p.push("household.max_children_with_developmental needs household.max_children (the limit without developmental difficulties)".into());
+    }
     let mut enabled_rules = Vec::new();
     for k in raw.hard_rules.keys() {
         if RuleCode::parse(k).is_none() {
