@@ -162,6 +162,17 @@ struct Prepared {
     built: Built,
 }
 
+/// The child and household of an officer's (child id, household id) pair.
+fn resolve(data: &DataSet, child: &str, carer: &str) -> Result<(ChildIx, CarerIx), PlanError> {
+    let c = data
+        .child_ix(child)
+        .ok_or_else(|| PlanError::UnknownChild(child.to_owned()))?;
+    let h = data
+        .carer_ix(carer)
+        .ok_or_else(|| PlanError::UnknownCarer(carer.to_owned()))?;
+    Ok((c, h))
+}
+
 fn prepare(scorer: &Scorer<'_>, opts: &PlanOptions) -> Result<Prepared, PlanError> {
     let data = scorer.data();
     let units = scope_units(scorer, &opts.scope)?;
@@ -170,12 +181,7 @@ fn prepare(scorer: &Scorer<'_>, opts: &PlanOptions) -> Result<Prepared, PlanErro
     // Officers' pins first.
     let mut pinned_units = BTreeSet::new();
     for (child, carer) in &opts.pinned {
-        let c = data
-            .child_ix(child)
-            .ok_or_else(|| PlanError::UnknownChild(child.clone()))?;
-        let h = data
-            .carer_ix(carer)
-            .ok_or_else(|| PlanError::UnknownCarer(carer.clone()))?;
+        let (c, h) = resolve(data, child, carer)?;
         let unit = scorer.unit_of(c);
         let bad = |why: String| PlanError::BadPin {
             child: child.clone(),
@@ -206,12 +212,7 @@ fn prepare(scorer: &Scorer<'_>, opts: &PlanOptions) -> Result<Prepared, PlanErro
     }
     let mut forbidden = BTreeSet::new();
     for (child, carer) in &opts.forbidden {
-        let c = data
-            .child_ix(child)
-            .ok_or_else(|| PlanError::UnknownChild(child.clone()))?;
-        let h = data
-            .carer_ix(carer)
-            .ok_or_else(|| PlanError::UnknownCarer(carer.clone()))?;
+        let (c, h) = resolve(data, child, carer)?;
         for m in scorer.unit_of(c).members {
             forbidden.insert((m, h));
         }
