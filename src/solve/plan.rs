@@ -257,6 +257,13 @@ pub fn plan(
     opts: &PlanOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<Plan, PlanError> {
+    // One time budget for the whole plan: the relaxation rounds get what the
+    // strict round leaves.
+    let deadline = opts.solve.time_limit.map(|t| Instant::now() + t);
+    let budget = || SolveOptions {
+        time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
+        ..opts.solve.clone()
+    };
     let scorer = Scorer::new(data, model, as_of);
     let Prepared {
         mut placements,
@@ -266,7 +273,7 @@ pub fn plan(
     } = prepare(&scorer, opts)?;
     // Strict round.
     let t = Instant::now();
-    let sol = exact::solve(&built.instance, &opts.solve, progress);
+    let sol = exact::solve(&built.instance, &budget(), progress);
     let alts = if opts.alternatives > 0 {
         exact::alternatives(&built.instance, &sol, opts.alternatives)
     } else {
@@ -337,7 +344,7 @@ pub fn plan(
             let mut forbid = forbidden.clone();
             let (built, sol) = loop {
                 let built = build(&rscorer, round_units.clone(), &occupied, &forbid);
-                let sol = exact::solve(&built.instance, &opts.solve, progress);
+                let sol = exact::solve(&built.instance, &budget(), progress);
                 // Sub-groups of one split group must live close together: forbid
                 // the pair that breaks it and solve again (each pass removes one
                 // pair, so this ends).
