@@ -424,13 +424,17 @@ fn subgradient(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) {
-    let max_iter = 2000;
+    // Tuned on the random planner family and the Serbia fixture: patient
+    // step halving (60 stalled iterations, down to λ = 1e-4) proves the
+    // 20,000-child family optimal in ~3 s where faster halving stalled
+    // short of the bound; the deadline and gap still stop it early.
+    let max_iter = 20_000;
     let nu = prob.units();
     let mut af: Vec<f64> = lag.alpha.iter().map(|&a| a as f64).collect();
     let mut best_val = lag.value;
     let mut best_alpha = lag.alpha.clone();
     let mut lambda = 0.3f64;
-    let stall_max = 30;
+    let stall_max = 60;
     let mut stall = 0;
     let mut g = vec![0i64; nu];
     let mut changes: Vec<(u32, i64)> = Vec::new();
@@ -482,7 +486,7 @@ fn subgradient(
             if stall >= stall_max {
                 lambda *= 0.5;
                 stall = 0;
-                if lambda < 1e-3 {
+                if lambda < 1e-4 {
                     break;
                 }
             }
