@@ -319,3 +319,47 @@ fn proves_the_benchmark_family_at_scale() {
         assert!((sol.bound - sol.objective) as f64 <= 1e-4 * sol.bound as f64);
     }
 }
+
+/// Found by the alternatives property: when the developmental limit is the
+/// higher one, moving a developmental child out of a household can leave the
+/// children behind over the lower limit. The solver must not make that move.
+#[test]
+fn moving_a_child_never_leaves_a_household_over_its_limit() {
+    let unit = |size, value, developmental| Unit {
+        size,
+        value,
+        developmental,
+        exempt: false,
+    };
+    let free = |current, limit, limit_developmental| Household {
+        capacity: 6,
+        current,
+        current_developmental: false,
+        limit,
+        limit_developmental,
+        limit_always: false,
+    };
+    let pair = |unit, household, coef| Pair {
+        unit,
+        household,
+        score: 0,
+        coef,
+    };
+    // u0 can only go to h0, where with u1 it needs u2 (developmental) to
+    // raise the limit from 2 to 4; u2 is worth 1 more at h1.
+    let inst = Instance {
+        units: vec![unit(1, 124, false), unit(2, 124, false), unit(1, 66, true)],
+        households: vec![free(0, Some(2), Some(4)), free(1, None, None)],
+        pairs: vec![
+            pair(0, 0, 124),
+            pair(1, 0, 762),
+            pair(2, 0, 259),
+            pair(2, 1, 260),
+        ],
+        apart: Vec::new(),
+    };
+    let sol = solve(&inst, &SolveOptions::default(), None);
+    assert!(inst.feasible(&sol.assignment), "{:?}", sol.assignment);
+    assert_eq!(sol.objective, 124 + 762 + 259);
+    assert_eq!(sol.status, Status::Optimal);
+}

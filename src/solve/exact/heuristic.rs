@@ -164,6 +164,14 @@ impl Plan {
                     }
                     let h = prob.household_of(pi);
                     let own = cur_pi.is_some_and(|q| prob.household_of(q as usize) == h);
+                    // Leaving a household can break its rule too: when the
+                    // developmental limit is the higher one, the household
+                    // left behind may fall back to the lower limit.
+                    if let Some(q) = cur_pi.filter(|_| !own) {
+                        if !self.allows(prob, prob.household_of(q as usize), None, Some(u as u32)) {
+                            continue;
+                        }
+                    }
                     let removed = if own { Some(u as u32) } else { None };
                     if self.allows(prob, h, Some(u), removed) {
                         let gain = c - cur;
