@@ -197,6 +197,33 @@ impl Formulation {
         Ok(f)
     }
 
+    /// A binary indicator column with rows `x[c] − indicator ≤ 0` (named
+    /// `<prefix>_<unit>_<h>`) for every pair column `c` in `cols`.
+    fn indicator(
+        &mut self,
+        inst: &Instance,
+        name: String,
+        kind: ColumnKind,
+        prefix: &str,
+        h: u32,
+        cols: &[usize],
+    ) -> usize {
+        let k = self.columns.len();
+        self.columns.push(Column {
+            name,
+            kind,
+            objective: 0,
+        });
+        for &c in cols {
+            self.rows.push(Row {
+                name: format!("{prefix}_{}_{h}", inst.pairs[c].unit),
+                terms: vec![(c, 1), (k, -1)],
+                rhs: 0,
+            });
+        }
+        k
+    }
+
     /// The household-limit rows and columns of household `h` (`cols`: its
     /// pair columns; `sized`: the same with unit sizes).
     fn add_limit(
@@ -237,33 +264,23 @@ impl Formulation {
         if big_m <= 0 {
             return; // the capacity row already implies the limit
         }
-        let z = self.columns.len();
-        self.columns.push(Column {
-            name: format!("z_{h}"),
-            kind: ColumnKind::Counted(h),
-            objective: 0,
-        });
-        for &c in &counted {
-            self.rows.push(Row {
-                name: format!("count_{}_{h}", inst.pairs[c].unit),
-                terms: vec![(c, 1), (z, -1)],
-                rhs: 0,
-            });
-        }
+        let z = self.indicator(
+            inst,
+            format!("z_{h}"),
+            ColumnKind::Counted(h),
+            "count",
+            h,
+            &counted,
+        );
         let lim = if with_y {
-            let y = self.columns.len();
-            self.columns.push(Column {
-                name: format!("y_{h}"),
-                kind: ColumnKind::Developmental(h),
-                objective: 0,
-            });
-            for &c in &dev {
-                self.rows.push(Row {
-                    name: format!("dev_{}_{h}", inst.pairs[c].unit),
-                    terms: vec![(c, 1), (y, -1)],
-                    rhs: 0,
-                });
-            }
+            let y = self.indicator(
+                inst,
+                format!("y_{h}"),
+                ColumnKind::Developmental(h),
+                "dev",
+                h,
+                &dev,
+            );
             if d > l {
                 // y = 1 would loosen the limit: tie it to a developmental placement.
                 let mut terms = vec![(y, 1)];

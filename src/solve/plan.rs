@@ -124,6 +124,22 @@ pub struct Round {
     pub millis: f64,
 }
 
+impl Round {
+    /// The report of one solve of `built`, started at `started`.
+    fn new(label: String, built: &Built, sol: &exact::Solution, started: Instant) -> Self {
+        Round {
+            label,
+            units: built.units.len(),
+            placed: sol.assignment.placed.iter().flatten().count(),
+            objective: sol.objective,
+            bound: sol.bound,
+            status: sol.status,
+            components: sol.components.clone(),
+            millis: started.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+}
+
 /// A placement plan.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -279,16 +295,7 @@ pub fn plan(
     } else {
         Vec::new()
     };
-    let strict = Round {
-        label: "strict".into(),
-        units: built.units.len(),
-        placed: sol.assignment.placed.iter().flatten().count(),
-        objective: sol.objective,
-        bound: sol.bound,
-        status: sol.status,
-        components: sol.components.clone(),
-        millis: t.elapsed().as_secs_f64() * 1000.0,
-    };
+    let strict = Round::new("strict".into(), &built, &sol, t);
     let pinned_value: i64 = placements
         .iter()
         .map(|p| p.value + i64::from(p.score.total))
@@ -360,16 +367,7 @@ pub fn plan(
                     }
                 }
             };
-            rounds.push(Round {
-                label: labels.join(" + "),
-                units: built.units.len(),
-                placed: sol.assignment.placed.iter().flatten().count(),
-                objective: sol.objective,
-                bound: sol.bound,
-                status: sol.status,
-                components: sol.components.clone(),
-                millis: t.elapsed().as_secs_f64() * 1000.0,
-            });
+            rounds.push(Round::new(labels.join(" + "), &built, &sol, t));
             left = collect(
                 &rscorer,
                 &built,
