@@ -31,4 +31,5 @@ pub mod domain;
 pub mod geo;
 pub mod io;
 pub mod scoring;
+pub mod sim;
 pub mod solve;

@@ -200,6 +200,31 @@ impl<'d> Scorer<'d> {
         as_of: NaiveDate,
         children: &[ChildIx],
     ) -> Self {
+        Self::build(data, model, as_of, children, None)
+    }
+
+    /// A scorer for every child of `data` on a road graph and travel times
+    /// computed beforehand (e.g. once for a whole simulation): `travel` must
+    /// hold a row for every birth-family and school place of the children
+    /// that will be scored (missing rows read as "no route"), and both must
+    /// come from `data`'s places and `model`'s geography.
+    pub fn with_travel(
+        data: &'d DataSet,
+        model: &'d Model,
+        as_of: NaiveDate,
+        graph: RoadGraph,
+        travel: TravelTimes,
+    ) -> Self {
+        Self::build(data, model, as_of, &[], Some((graph, travel)))
+    }
+
+    fn build(
+        data: &'d DataSet,
+        model: &'d Model,
+        as_of: NaiveDate,
+        children: &[ChildIx],
+        geography: Option<(RoadGraph, TravelTimes)>,
+    ) -> Self {
         let groups = sibling_groups(data);
         let mut group_of = vec![NO_GROUP; data.children.len()];
         for (g, grp) in groups.iter().enumerate() {
@@ -236,20 +261,26 @@ impl<'d> Scorer<'d> {
         for (pos, c) in by_id.into_iter().enumerate() {
             id_order[c as usize] = pos as u32;
         }
-        let graph = RoadGraph::build(data, model.geo);
-        let mut sources = Vec::new();
-        for &c in children {
-            let members: Vec<ChildIx> = match group_of[c.get()] {
-                NO_GROUP => vec![c],
-                g => groups[g as usize].members.clone(),
-            };
-            for m in members {
-                let child = data.child(m);
-                sources.push(child.birth_family_place);
-                sources.extend(child.school_place);
+        let (graph, travel) = match geography {
+            Some(g) => g,
+            None => {
+                let graph = RoadGraph::build(data, model.geo);
+                let mut sources = Vec::new();
+                for &c in children {
+                    let members: Vec<ChildIx> = match group_of[c.get()] {
+                        NO_GROUP => vec![c],
+                        g => groups[g as usize].members.clone(),
+                    };
+                    for m in members {
+                        let child = data.child(m);
+                        sources.push(child.birth_family_place);
+                        sources.extend(child.school_place);
+                    }
+                }
+                let travel = TravelTimes::compute(&graph, data.places.len(), sources);
+                (graph, travel)
             }
-        }
-        let travel = TravelTimes::compute(&graph, data.places.len(), sources);
+        };
         let active = model
             .weights
             .iter()
@@ -681,6 +712,29 @@ impl<'d> Scorer<'d> {
                     .collect::<Vec<_>>()
             })
             .collect()
+    }
+}
+
+impl Scorer<'_> {
+    /// Scores the eligible pairs of `units` × `carers` only (sequentially:
+    /// meant for many small calls in parallel, e.g. simulation steps).
+    /// Output order: by unit, then the order of `carers`.
+    pub fn candidates_among(&self, units: &[Unit], carers: &[CarerIx]) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        for (u, unit) in units.iter().enumerate() {
+            let v = self.view(unit);
+            for &c in carers {
+                let r = &self.carers[c.get()];
+                if self.passes(&v, r) {
+                    out.push(Candidate {
+                        unit: u as u32,
+                        carer: c,
+                        score: self.total(&v, r),
+                    });
+                }
+            }
+        }
+        out
     }
 }
 
