@@ -941,18 +941,6 @@ pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
             rel_gap: cx.sc.spec.policy.gap,
         };
         let sol = exact::solve(&inst, &opts, None);
-        if std::env::var_os("HOMEWARD_SIM_DEBUG").is_some() {
-            let placed = sol.assignment.placed.iter().flatten().count();
-            eprintln!(
-                "step {k} relaxed {relaxed}: units {} apart {} households {} pairs {} placed {placed} status {:?} {:.1} ms",
-                inst.units.len(),
-                inst.apart.len(),
-                inst.households.len(),
-                inst.pairs.len(),
-                sol.status,
-                t1.elapsed().as_secs_f64() * 1000.0
-            );
-        }
         w.stats.solve_seconds += t1.elapsed().as_secs_f64();
         w.stats.solves += 1;
         match sol.status {

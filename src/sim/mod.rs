@@ -95,6 +95,8 @@ pub struct GapRow {
     pub households: u32,
     /// Highest severity per need the households must support.
     pub supported: [u8; NeedCode::COUNT],
+    /// Youngest child of these units on the closure date (years).
+    pub youngest: u8,
 }
 
 /// The capacity-gap report: missing households and the re-run with them.
@@ -105,7 +107,8 @@ pub struct GapReport {
     /// Children still in closing institutions at closure, per replication
     /// mean and 90% band, without the hypothetical households.
     pub baseline_left: (f64, f64, f64),
-    /// The same with the hypothetical households recruited at the start.
+    /// The same with the hypothetical households recruited at the start
+    /// (after the month-0 plan: they take children from month 1).
     pub with_gap_filled_left: Option<(f64, f64, f64)>,
     /// Replications of the re-run.
     pub replications: u32,
@@ -424,11 +427,13 @@ fn run_raw(
     let t0 = Instant::now();
     // Month 0: the initial plan, shared by every replication.
     let mut w0 = World::new(&sc.data);
+    engine::close_due(&mut w0, &cx, sc.spec.start);
+    engine::plan_step(&mut w0, &cx, 0, sc.spec.start);
+    // Hypothetical households (capacity-gap re-run) join after the initial
+    // plan and take children from month 1.
     for c in extra {
         w0.add_carer(c.clone());
     }
-    engine::close_due(&mut w0, &cx, sc.spec.start);
-    engine::plan_step(&mut w0, &cx, 0, sc.spec.start);
     let initial_stats = w0.stats;
     w0.stats = PlanStats::default();
     let initial_secs = t0.elapsed().as_secs_f64();
@@ -546,6 +551,7 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
     let mut counts: BTreeMap<Cell, Vec<f64>> = BTreeMap::new();
     let mut supported: BTreeMap<Cell, [u8; NeedCode::COUNT]> = BTreeMap::new();
     let mut langs: BTreeMap<Cell, Vec<Language>> = BTreeMap::new();
+    let mut youngest: BTreeMap<Cell, u8> = BTreeMap::new();
     for (r, units) in per_rep.iter().enumerate() {
         for u in units {
             let oldest = u.ages.iter().copied().max().unwrap_or(0);
@@ -558,6 +564,9 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
             counts
                 .entry(cell.clone())
                 .or_insert_with(|| vec![0.0; reps])[r] += 1.0;
+            let y = u.ages.iter().copied().min().unwrap_or(0).min(17) as u8;
+            let e = youngest.entry(cell.clone()).or_insert(y);
+            *e = (*e).min(y);
             let s = supported
                 .entry(cell.clone())
                 .or_insert([0; NeedCode::COUNT]);
@@ -578,7 +587,8 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
             let mean = xs.iter().sum::<f64>() / reps as f64;
             xs.sort_by(f64::total_cmp);
             GapRow {
-                supported: supported[&cell],
+                supported: supported.get(&cell).copied().unwrap_or_default(),
+                youngest: youngest.get(&cell).copied().unwrap_or(0),
                 region: cell.0,
                 need: cell.1,
                 age_band: cell.2,
@@ -596,6 +606,7 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
 /// of each region.
 fn hypothetical_carers(
     data: &DataSet,
+    years_before: u8,
     rows: &[GapRow],
     langs: &BTreeMap<Cell, Vec<Language>>,
 ) -> Vec<Carer> {
@@ -613,7 +624,10 @@ fn hypothetical_carers(
         let Some(&(_, place)) = main_place.get(row.region.as_str()) else {
             continue;
         };
+        // The children are younger when the households join (month 1) than
+        // on the closure date their age band is taken on.
         let (lo, hi) = band_range(&row.age_band);
+        let lo = lo.min(row.youngest).saturating_sub(years_before);
         let cell = (
             row.region.clone(),
             row.need.clone(),
@@ -700,7 +714,13 @@ fn run_seeded(sc: &Scenario, seed: u64, opts: &SimOptions<'_>) -> Result<SimResu
     let tg = Instant::now();
     let gap = if sc.spec.capacity_gap.enabled && sc.closures.iter().any(|c| c.close.is_some()) {
         let (rows, langs) = gap_rows(&raw.gap_units);
-        let extra = hypothetical_carers(&sc.data, &rows, &langs);
+        let last_close = sc.closures.iter().filter_map(|c| c.close).max();
+        let years = last_close.map_or(0, |c| {
+            ((c - sc.spec.start).num_days().max(0) as u64)
+                .div_ceil(365)
+                .min(17) as u8
+        });
+        let extra = hypothetical_carers(&sc.data, years, &rows, &langs);
         let with = if extra.is_empty() {
             None
         } else {
