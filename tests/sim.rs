@@ -1,6 +1,7 @@
 //! Simulator tests on `fixtures/small`: conservation at every step, the
 //! no-event invariant, birthdays, closures, ageing out, reproducibility
 //! across thread counts, scenario validation, reports and comparison.
+#![allow(clippy::needless_range_loop)]
 
 use chrono::NaiveDate;
 use homeward::domain::{

@@ -673,7 +673,7 @@ pub(crate) fn events(w: &mut World, cx: &Ctx<'_>, rep: u32, k: u32, d: NaiveDate
 /// Closes institutions whose closure date is on or before `d`.
 pub(crate) fn close_due(w: &mut World, cx: &Ctx<'_>, d: NaiveDate) {
     for (i, c) in cx.sc.closures.iter().enumerate() {
-        if w.closed[i] || !c.close.is_some_and(|cd| cd <= d) {
+        if w.closed[i] || c.close.is_none_or(|cd| cd > d) {
             continue;
         }
         w.closed[i] = true;
@@ -722,9 +722,7 @@ pub(crate) fn close_due(w: &mut World, cx: &Ctx<'_>, d: NaiveDate) {
 
 fn admits(cx: &Ctx<'_>, w: &World, i: usize, d: NaiveDate) -> bool {
     let c = cx.sc.closures[i];
-    !w.closed[i]
-        && !c.no_admissions_from.is_some_and(|x| x <= d)
-        && !c.close.is_some_and(|x| x <= d)
+    !w.closed[i] && c.no_admissions_from.is_none_or(|x| x > d) && c.close.is_none_or(|x| x > d)
 }
 
 /// Admits this step's new entries still waiting to the nearest institution

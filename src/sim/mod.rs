@@ -398,6 +398,9 @@ fn record(
     }
 }
 
+/// One replication: series × steps, units left at closures, statistics.
+type RepOut = (Vec<Vec<f64>>, Vec<engine::GapUnit>, PlanStats);
+
 /// Raw output of the replications of one scenario.
 struct Raw {
     raw: Vec<Vec<Vec<f64>>>,
@@ -438,8 +441,7 @@ fn run_raw(
     w0.stats = PlanStats::default();
     let initial_secs = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let results: Vec<Result<(Vec<Vec<f64>>, Vec<engine::GapUnit>, PlanStats), SimError>> = (0
-        ..reps)
+    let results: Vec<Result<RepOut, SimError>> = (0..reps)
         .into_par_iter()
         .map(|rep| {
             let mut w = w0.clone();
@@ -570,8 +572,8 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
             let s = supported
                 .entry(cell.clone())
                 .or_insert([0; NeedCode::COUNT]);
-            for i in 0..NeedCode::COUNT {
-                s[i] = s[i].max(u.needs[i]);
+            for (x, n) in s.iter_mut().zip(&u.needs) {
+                *x = (*x).max(*n);
             }
             let l = langs.entry(cell).or_default();
             for x in &u.languages {
