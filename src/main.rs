@@ -9,8 +9,19 @@ use homeward::scoring::{Model, Scorer};
 use homeward::solve::build::Scope;
 use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::PlanOptions;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// `println!` that returns the write error instead of panicking (a closed
+/// pipe, e.g. `homeward rank … | head`, ends the command quietly).
+macro_rules! outln {
+    ($($t:tt)*) => { writeln!(std::io::stdout().lock(), $($t)*)? };
+}
+/// `print!` that returns the write error instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => { write!(std::io::stdout().lock(), $($t)*)? };
+}
 
 #[derive(Parser)]
 #[command(
@@ -190,6 +201,14 @@ enum Command {
 
 fn main() {
     if let Err(e) = run(Cli::parse()) {
+        let broken_pipe = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            // The reader went away (`| head`): not an error of ours.
+            std::process::exit(0);
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -288,8 +307,8 @@ fn solve_instance_file(
         "solveSeconds": solve_s,
     });
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Table => println!(
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Table => outln!(
             "{}: {} units, {} households, {} pairs\nstatus {} · objective {} · bound {} · gap {:.2e}\n{} units placed · {} components (largest {} units)\nsolve {:.3} s (reading {:.3} s)",
             file.display(),
             doc.instance.units.len(),
@@ -347,8 +366,8 @@ fn run(cli: Cli) -> Result<()> {
                     };
                     let e = scorer.explain(&unit, hix);
                     match format {
-                        Format::Table => print!("{}", report::explanation_text(&scorer, &e)),
-                        Format::Json => println!(
+                        Format::Table => out!("{}", report::explanation_text(&scorer, &e)),
+                        Format::Json => outln!(
                             "{}",
                             serde_json::to_string_pretty(&report::explanation_json(&scorer, &e))?
                         ),
@@ -357,8 +376,8 @@ fn run(cli: Cli) -> Result<()> {
                 None => {
                     let r = scorer.rank(&unit, top);
                     match format {
-                        Format::Table => print!("{}", report::ranking_text(&scorer, &r)),
-                        Format::Json => println!(
+                        Format::Table => out!("{}", report::ranking_text(&scorer, &r)),
+                        Format::Json => outln!(
                             "{}",
                             serde_json::to_string_pretty(&report::ranking_json(&scorer, &r))?
                         ),
@@ -556,8 +575,8 @@ fn run(cli: Cli) -> Result<()> {
                 std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
             }
             match format {
-                Format::Table => print!("{}", homeward::io::plan_report::plan_text(&doc)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
+                Format::Table => out!("{}", homeward::io::plan_report::plan_text(&doc)),
+                Format::Json => outln!("{}", serde_json::to_string_pretty(&doc)?),
             }
         }
         Command::Check {
@@ -573,7 +592,7 @@ fn run(cli: Cli) -> Result<()> {
             let model = Model::load(model.as_deref().unwrap_or(&doc.model.id))?;
             let report = homeward::solve::check::check_plan(&d, &model, &doc);
             if report.problems.is_empty() {
-                println!(
+                outln!(
                     "{}: valid — {} placements, {} children placed, objective {} recomputed and equal",
                     plan.display(),
                     report.placements,
@@ -596,7 +615,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let d = io::load(&data)?;
             let groups = homeward::domain::sibling_groups(&d);
-            println!(
+            outln!(
                 "{}: valid — {} places, {} institutions, {} children ({} in {} sibling groups), {} households, {}",
                 data.display(),
                 d.places.len(),
@@ -625,7 +644,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Models => {
             for (name, text) in homeward::scoring::BUILTIN {
                 let m = Model::from_toml(text, name)?;
-                println!("{name:<10} {}  {}", m.tag(), m.description);
+                outln!("{name:<10} {}  {}", m.tag(), m.description);
             }
         }
     }
@@ -673,13 +692,17 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
         let last = c.a.dates.len() - 1;
         for n in ["in_institutions", "placed", "waiting", "closure_residents"] {
             if let Some(d) = c.diff.iter().find(|s| s.name == n) {
-                println!(
+                outln!(
                     "{:<22} B − A at {}: {:+.1} [90% band {:+.1} … {:+.1}]",
-                    n, c.a.dates[last], d.mean[last], d.p05[last], d.p95[last]
+                    n,
+                    c.a.dates[last],
+                    d.mean[last],
+                    d.p05[last],
+                    d.p95[last]
                 );
             }
         }
-        println!("report: {}", out.join("compare.html").display());
+        outln!("report: {}", out.join("compare.html").display());
         return Ok(());
     }
     let [file] = files else {
@@ -692,7 +715,7 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
     bar.finish_and_clear();
     sim::report::write_all(&r, out).with_context(|| format!("writing {}", out.display()))?;
     let last = r.dates.len() - 1;
-    println!(
+    outln!(
         "{}: {} replications, {} steps, {:.1} s ({:.1} s month-0 plan, {:.1} s replications, {:.1} s capacity gap)",
         r.name,
         r.replications,
@@ -710,23 +733,30 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
         "closure_residents",
     ] {
         if let Some(s) = r.series(n) {
-            println!(
+            outln!(
                 "{:<24} start {:>7.1}   end {:>7.1} [90% band {:.0} … {:.0}]",
-                n, s.mean[0], s.mean[last], s.p05[last], s.p95[last]
+                n,
+                s.mean[0],
+                s.mean[last],
+                s.p05[last],
+                s.p95[last]
             );
         }
     }
-    println!(
+    outln!(
         "planner: {} solves, {} optimal, {} within gap, {} limited",
-        r.stats.solves, r.stats.optimal, r.stats.within_gap, r.stats.time_limited
+        r.stats.solves,
+        r.stats.optimal,
+        r.stats.within_gap,
+        r.stats.time_limited
     );
     if let Some(g) = &r.gap {
         let n: u32 = g.rows.iter().map(|x| x.households).sum();
-        println!(
+        outln!(
             "capacity gap: {n} households to recruit ({} rows), see capacity_gap.csv",
             g.rows.len()
         );
     }
-    println!("report: {}", out.join("report.html").display());
+    outln!("report: {}", out.join("report.html").display());
     Ok(())
 }

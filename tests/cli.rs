@@ -237,3 +237,33 @@ fn models_lists_the_built_in_models() {
         .stdout(predicate::str::contains("serbia@2026.1"))
         .stdout(predicate::str::contains("default@1.0.0"));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    // `homeward rank … | head -1`: the reader goes away after one line. The
+    // command must stop with success and without a panic message.
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("homeward"))
+        .args(["rank", "--data", "fixtures/serbia", "--child", "C000009"])
+        // JSON: ~100 KB, more than a pipe buffer holds.
+        .args(["--top", "4000", "--as-of", "2026-06-01", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim(), "{");
+    // The reader (and with it the pipe) is dropped here.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "status {:?}, stderr {stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
