@@ -275,6 +275,7 @@ fn solve_instance_file(
     let opts = SolveOptions {
         time_limit: Some(std::time::Duration::from_secs_f64(time_limit)),
         rel_gap: gap,
+        ..SolveOptions::default()
     };
     let t = Instant::now();
     let sol = homeward::solve::solve(&doc.instance, &opts, None);
@@ -516,6 +517,7 @@ fn run(cli: Cli) -> Result<()> {
                         bail!("--time-limit must be a positive number of seconds")
                     },
                     rel_gap: gap,
+                    ..SolveOptions::default()
                 },
                 relax,
                 pinned: pin.iter().map(pair).collect::<Result<_>>()?,

@@ -144,6 +144,7 @@ fn month_zero_is_the_planner_and_nothing_moves_without_events() {
             solve: SolveOptions {
                 time_limit: None,
                 rel_gap: 0.0,
+                cancel: None,
             },
             relax: false,
             pinned: Vec::new(),

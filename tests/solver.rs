@@ -298,6 +298,7 @@ fn proves_the_benchmark_family_at_scale() {
             &SolveOptions {
                 time_limit: None,
                 rel_gap,
+                cancel: None,
             },
             None,
         );
@@ -362,4 +363,27 @@ fn moving_a_child_never_leaves_a_household_over_its_limit() {
     assert!(inst.feasible(&sol.assignment), "{:?}", sol.assignment);
     assert_eq!(sol.objective, 124 + 762 + 259);
     assert_eq!(sol.status, Status::Optimal);
+}
+
+#[test]
+fn a_cancelled_solve_stops_with_a_feasible_plan_and_a_proved_bound() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    // Proved optimal when left alone (see the thread-count test)…
+    let inst = random_instance(1500, 900, 11);
+    let cancelled = SolveOptions {
+        cancel: Some(Arc::new(AtomicBool::new(true))),
+        ..SolveOptions::default()
+    };
+    let full = solve(&inst, &exact(), None);
+    assert_eq!(full.status, Status::Optimal);
+    // …but a solve cancelled before it starts stops at its first plan.
+    let sol = solve(&inst, &cancelled, None);
+    check(&inst, &sol);
+    assert_eq!(sol.status, Status::TimeLimited);
+    assert!(sol.objective <= full.objective && full.objective <= sol.bound);
+    assert!(
+        sol.objective < sol.bound,
+        "a cancelled solve proves nothing more"
+    );
 }

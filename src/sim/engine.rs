@@ -937,6 +937,8 @@ pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
                 .plan_time_limit_seconds
                 .map(Duration::from_secs_f64),
             rel_gap: cx.sc.spec.policy.gap,
+            // A cancelled run stops between steps; one step's solve is short.
+            cancel: None,
         };
         let sol = exact::solve(&inst, &opts, None);
         w.stats.solve_seconds += t1.elapsed().as_secs_f64();

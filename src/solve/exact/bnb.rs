@@ -22,10 +22,9 @@
 //! minimum-loss plan, which is optimal whenever it beats `z`, or none, and
 //! then `z` is optimal.
 
-use std::time::Instant;
-
 use rayon::prelude::*;
 
+use super::Stop;
 use super::knapsack::{self, Item, Rule};
 use super::problem::{Lagrange, Prob, SCALE, Scratch};
 
@@ -49,7 +48,7 @@ pub(crate) fn prove(
     prob: &Prob,
     lag: &Lagrange,
     z: i64,
-    deadline: Option<Instant>,
+    stop: Stop<'_>,
 ) -> Result<Option<Vec<Option<u32>>>, TimeUp> {
     let g = lag.value - SCALE * (z + 1);
     if g < 0 {
@@ -131,7 +130,7 @@ pub(crate) fn prove(
         .par_iter_mut()
         .map(|s| {
             let budget = g - (total_root - s.root);
-            s.search(budget, deadline)
+            s.search(budget, stop)
         })
         .collect();
     let mut timed_out = false;
@@ -376,7 +375,7 @@ impl Sub {
     /// Minimum-loss plan with loss ≤ `budget`, if any. Branches only on
     /// conflicting units: when there is none, the completions form a plan
     /// whose loss equals the bound, so the node is solved.
-    fn search(&mut self, budget: i64, deadline: Option<Instant>) -> Result<Found, TimeUp> {
+    fn search(&mut self, budget: i64, stop: Stop<'_>) -> Result<Found, TimeUp> {
         let mut best_loss = budget.saturating_add(1);
         let mut best: Option<Vec<Option<u32>>> = None;
         let mut unpl = 0i64;
@@ -406,9 +405,7 @@ impl Sub {
                     }
                     while next < self.opts[u].len() {
                         nodes += 1;
-                        if nodes > NODE_LIMIT
-                            || (nodes % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d))
-                        {
+                        if nodes > NODE_LIMIT || (nodes % 1024 == 0 && stop.now()) {
                             return Err(TimeUp);
                         }
                         self.apply(u, next, &mut unpl);

@@ -44,7 +44,8 @@ mod heuristic;
 mod knapsack;
 mod problem;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -62,6 +63,31 @@ pub struct SolveOptions {
     pub time_limit: Option<Duration>,
     /// Relative gap at which to stop; `0.0` proves optimality.
     pub rel_gap: f64,
+    /// Set to `true` (from any thread) to stop early, as if the time limit
+    /// had been reached: the solve returns its best plan and proved bound
+    /// with [`Status::TimeLimited`] (or better) within milliseconds.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// When to stop searching: a deadline and/or a cancel flag.
+#[derive(Clone, Copy)]
+pub(crate) struct Stop<'a> {
+    deadline: Option<Instant>,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl<'a> Stop<'a> {
+    fn new(deadline: Option<Instant>, opts: &'a SolveOptions) -> Self {
+        Stop {
+            deadline,
+            cancel: opts.cancel.as_deref(),
+        }
+    }
+    /// Whether the deadline has passed or the solve was cancelled.
+    pub(crate) fn now(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
 }
 
 /// How far a result is proved.
@@ -157,7 +183,10 @@ pub fn solve(
     let mut solves = 0;
     while let Some(inst) = stack.pop() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if solves >= MAX_APART_BRANCHES || remaining.is_some_and(|r| r.is_zero()) {
+        if solves >= MAX_APART_BRANCHES
+            || remaining.is_some_and(|r| r.is_zero())
+            || Stop::new(None, opts).now()
+        {
             // Out of budget: this branch's bound from a zero-time solve.
             let zero = SolveOptions {
                 time_limit: Some(std::time::Duration::ZERO),
@@ -243,7 +272,7 @@ fn solve_core(
         .map(|c| {
             let t0 = Instant::now();
             let sub = c.sub_instance(inst);
-            let r = solve_component(&sub, opts, deadline);
+            let r = solve_component(&sub, opts, Stop::new(deadline, opts));
             let placed = r
                 .plan
                 .iter()
@@ -303,15 +332,7 @@ struct ComponentResult {
     alpha: Vec<i64>,
 }
 
-fn time_up(deadline: Option<Instant>) -> bool {
-    deadline.is_some_and(|d| Instant::now() >= d)
-}
-
-fn solve_component(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> ComponentResult {
+fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> ComponentResult {
     let prob = Prob::new(inst);
     if prob.units() == 1 {
         // Every pair is allowed alone: take the best (lowest household on ties).
@@ -347,7 +368,7 @@ fn solve_component(
         if p2.value > plan.value {
             plan = p2;
         }
-        subgradient(&prob, &mut lag, &mut plan, opts, deadline);
+        subgradient(&prob, &mut lag, &mut plan, opts, stop);
     }
     let mut bound = lag.value.div_euclid(SCALE);
     let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
@@ -355,10 +376,10 @@ fn solve_component(
         method = "lagrangian";
         if gap_ok(plan.value, bound, opts.rel_gap) {
             status = Status::WithinGap;
-        } else if time_up(deadline) {
+        } else if stop.now() {
             status = Status::TimeLimited;
         } else {
-            match bnb::prove(&prob, &lag, plan.value, deadline) {
+            match bnb::prove(&prob, &lag, plan.value, stop) {
                 Ok(better) => {
                     if let Some(pairs) = better {
                         let mut p = Plan::empty(&prob);
@@ -422,7 +443,7 @@ fn subgradient(
     lag: &mut Lagrange,
     plan: &mut Plan,
     opts: &SolveOptions,
-    deadline: Option<Instant>,
+    stop: Stop<'_>,
 ) {
     // Tuned on the random planner family and the Serbia fixture: patient
     // step halving (60 stalled iterations, down to λ = 1e-4) proves the
@@ -442,7 +463,7 @@ fn subgradient(
     for it in 0..max_iter {
         if best_val.div_euclid(SCALE) <= plan.value
             || gap_ok(plan.value, best_val.div_euclid(SCALE), opts.rel_gap)
-            || time_up(deadline)
+            || stop.now()
         {
             break;
         }
@@ -652,7 +673,8 @@ fn pinned_optimum(sub: &Instance, units: &[u32], hs: &[u32], u: usize, h: usize)
             p.coef += big;
         }
     }
-    let r = solve_component(&pinned, &SolveOptions::default(), None);
+    let none = SolveOptions::default();
+    let r = solve_component(&pinned, &none, Stop::new(None, &none));
     (r.status == Status::Optimal).then_some(r.objective - big)
 }
 
