@@ -171,6 +171,7 @@ pub fn solve(
     if inst.apart.is_empty() {
         return solve_core(inst, opts, progress);
     }
+    let root = inst;
     let apart = &inst.apart;
     const MAX_APART_BRANCHES: usize = 64;
     let deadline = opts.time_limit.map(|t| Instant::now() + t);
@@ -225,6 +226,14 @@ pub fn solve(
                 }
             }
             Some((a, b, h)) => {
+                // A feasible incumbent from this plan, so that a search cut
+                // short by its budget still returns a plan: the lower-valued
+                // unit of every conflicting pair leaves.
+                if let Some(r) = without_apart_conflicts(root, &sol) {
+                    if best.as_ref().is_none_or(|b| r.objective > b.objective) {
+                        best = Some(r);
+                    }
+                }
                 // Every plan of this branch keeps a or b out of h.
                 for u in [b, a] {
                     let mut next = inst.clone();
@@ -255,6 +264,43 @@ pub fn solve(
         sol.status = Status::Optimal;
     }
     sol
+}
+
+/// `sol` with, for every apart pair sharing a household, the unit of lower
+/// coefficient (then higher index) unplaced; `None` if that is not feasible
+/// for `inst` (removing a unit never breaks a household rule, so it is).
+/// Its own bound field is its objective: the search's bound comes from its
+/// leaves and unexplored branches, which cover every feasible plan.
+fn without_apart_conflicts(inst: &Instance, sol: &Solution) -> Option<Solution> {
+    let mut placed = sol.assignment.placed.clone();
+    for &(a, b) in &inst.apart {
+        let (a, b) = (a as usize, b as usize);
+        if let (Some(x), Some(y)) = (placed[a], placed[b]) {
+            if x == y {
+                let ca = inst.pair(a as u32, x).map_or(0, |p| p.coef);
+                let cb = inst.pair(b as u32, y).map_or(0, |p| p.coef);
+                let drop = if (ca, std::cmp::Reverse(a)) < (cb, std::cmp::Reverse(b)) {
+                    a
+                } else {
+                    b
+                };
+                placed[drop] = None;
+            }
+        }
+    }
+    let assignment = Assignment { placed };
+    if !inst.feasible(&assignment) {
+        return None;
+    }
+    let objective = inst.objective(&assignment)?;
+    Some(Solution {
+        assignment,
+        objective,
+        bound: objective,
+        status: Status::TimeLimited,
+        components: sol.components.clone(),
+        multipliers: sol.multipliers.clone(),
+    })
 }
 
 /// Solves `inst` ignoring its `apart` pairs (the core method).
