@@ -590,3 +590,66 @@ fn reopen_keeps_data_and_migrations_once() {
         .unwrap();
     assert_eq!(n, 4);
 }
+
+/// Timings at tier L: `HOMEWARD_TIER_L=DIR cargo test --release --test store
+/// tier_l -- --ignored --nocapture` (DIR from `homeward generate --children
+/// 60000 --carers 33000 --out DIR`).
+#[test]
+#[ignore]
+fn tier_l_timings() {
+    use std::time::Instant;
+    let Ok(dir) = std::env::var("HOMEWARD_TIER_L") else {
+        return;
+    };
+    let data = homeward::io::load(std::path::Path::new(&dir)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreTarget::Sqlite(tmp.path().join("l.db"))).unwrap();
+    let t = Instant::now();
+    let s = store.import(&data, ImportMode::Upsert).unwrap();
+    println!(
+        "import {} records: {:.2} s",
+        s.created,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let (d, _) = store.dataset().unwrap();
+    println!("dataset(): {:.2} s", t.elapsed().as_secs_f64());
+    assert_eq!(d.children.len(), data.children.len());
+    let id = d.children[0].id.0.clone();
+    let rec = store.get(RecordKind::Child, &id).unwrap().unwrap();
+    let t = Instant::now();
+    store
+        .update(
+            RecordKind::Child,
+            &id,
+            Some(rec.version),
+            rec.fields.clone(),
+        )
+        .unwrap();
+    println!(
+        "update (whole-set validation): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let n = 1000;
+    std::thread::scope(|s| {
+        for th in 0..8 {
+            let store = &store;
+            s.spawn(move || {
+                for i in 0..n / 8 {
+                    store.append_audit(&event(th * 1000 + i)).unwrap();
+                }
+            });
+        }
+    });
+    println!(
+        "audit: {n} appends from 8 threads: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    assert!(store.verify_audit().unwrap().ok());
+    println!(
+        "verify_audit ({n} rows): {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+}

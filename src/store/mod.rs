@@ -280,12 +280,14 @@ fn regions(data: &DataSet, all: &All) -> HashMap<(RecordKind, String), Option<St
 }
 
 /// Writes the rows of `after` that differ from `before` (fields, version or
-/// region) and deletes the rows gone; bumps the revision. Returns the revision.
+/// region) and deletes the rows gone; bumps the revision when anything
+/// changed. Returns the revision.
 fn write_changes(
     tx: &rusqlite::Transaction<'_>,
     before: &All,
     after: &All,
 ) -> Result<i64, StoreError> {
+    let mut changed = 0usize;
     {
         let mut ins = tx.prepare_cached(
             "INSERT INTO records (kind, id, region, version, fields) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -299,19 +301,23 @@ fn write_changes(
             if !same {
                 let text = Value::Object(s.fields.clone()).to_string();
                 ins.execute(params![key.0.as_str(), key.1, s.region, s.version, text])?;
+                changed += 1;
             }
         }
         let mut del = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
         for key in before.keys() {
             if !after.contains_key(key) {
                 del.execute(params![key.0.as_str(), key.1])?;
+                changed += 1;
             }
         }
     }
-    tx.execute(
-        "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
-        [],
-    )?;
+    if changed > 0 {
+        tx.execute(
+            "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
+            [],
+        )?;
+    }
     Ok(
         tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
             r.get(0)
