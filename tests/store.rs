@@ -10,7 +10,6 @@ use std::path::PathBuf;
 /// Raw SQL access to the database behind a store, for tampering.
 enum Raw {
     Sqlite(PathBuf),
-    #[cfg(feature = "postgres")]
     Postgres(String),
 }
 
@@ -21,7 +20,6 @@ impl Raw {
                 let c = rusqlite::Connection::open(p).map_err(|e| e.to_string())?;
                 c.execute_batch(sql).map_err(|e| e.to_string())
             }
-            #[cfg(feature = "postgres")]
             Raw::Postgres(url) => homeward::store::pg_raw_exec(url, sql).map_err(|e| e.to_string()),
         }
     }
@@ -34,7 +32,6 @@ fn each(f: impl Fn(&Store, &Raw)) {
     let store = Store::open(&StoreTarget::Sqlite(path.clone())).unwrap();
     f(&store, &Raw::Sqlite(path));
     drop(store);
-    #[cfg(feature = "postgres")]
     if let Ok(url) = std::env::var("HOMEWARD_TEST_DATABASE_URL") {
         let url = homeward::store::pg_fresh_schema(&url).unwrap();
         let store = Store::open(&StoreTarget::Postgres(url.clone())).unwrap();
@@ -570,6 +567,16 @@ fn durability_settings_read_back() {
     assert_eq!(d.journal_mode, "wal");
     assert_eq!(d.synchronous, "2"); // FULL
     store.ping().unwrap();
+    if let Ok(url) = std::env::var("HOMEWARD_TEST_DATABASE_URL") {
+        let url = homeward::store::pg_fresh_schema(&url).unwrap();
+        let store = Store::open(&StoreTarget::Postgres(url)).unwrap();
+        let d = store.durability().unwrap();
+        assert_eq!(
+            (d.journal_mode.as_str(), d.synchronous.as_str()),
+            ("on", "on")
+        );
+        store.ping().unwrap();
+    }
 }
 
 #[test]

@@ -16,6 +16,14 @@ const MAX_BATCH: usize = 512;
 type Reply = mpsc::Sender<Result<i64, StoreError>>;
 
 /// Handle of the writer thread (the thread stops when this is dropped).
+/// The writer thread's own connection.
+pub(crate) enum Conn {
+    /// SQLite.
+    Sqlite(Connection),
+    /// PostgreSQL.
+    Pg(postgres::Client),
+}
+
 pub(crate) struct Writer {
     tx: mpsc::Sender<(AuditEvent, Reply)>,
 }
@@ -91,7 +99,7 @@ fn write_batch(
 }
 
 impl Writer {
-    pub(crate) fn start(mut conn: Connection) -> Writer {
+    pub(crate) fn start(mut conn: Conn) -> Writer {
         let (tx, rx) = mpsc::channel::<(AuditEvent, Reply)>();
         std::thread::Builder::new()
             .name("homeward-audit".into())
@@ -104,7 +112,14 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    match write_batch(&mut conn, &batch) {
+                    let written = match &mut conn {
+                        Conn::Sqlite(c) => write_batch(c, &batch),
+                        Conn::Pg(c) => {
+                            let events: Vec<&AuditEvent> = batch.iter().map(|(e, _)| e).collect();
+                            super::pg::write_audit_batch(c, &events)
+                        }
+                    };
+                    match written {
                         Ok(ids) => {
                             for ((_, reply), id) in batch.iter().zip(ids) {
                                 let _ = reply.send(Ok(id));
@@ -172,14 +187,17 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
-        let mut rows = stmt.query([])?;
-        let mut expected = 1i64;
+        let rows = if let Some(mut c) = self.pg()? {
+            super::pg::audit_rows(&mut *c, None)?
+        } else {
+            let conn = self.reader()?;
+            let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+            let rows = stmt.query_map([], row_audit)?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
         let mut prev = GENESIS.to_owned();
         let mut checked = 0u64;
-        while let Some(r) = rows.next()? {
-            let row = row_audit(r)?;
+        for (expected, row) in (1i64..).zip(rows) {
             checked += 1;
             let broken = if row.id != expected {
                 Some((
@@ -206,7 +224,6 @@ impl Store {
                 });
             }
             prev = row.hash;
-            expected += 1;
         }
         Ok(AuditReport {
             rows: checked,
@@ -219,7 +236,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditRow>, StoreError> {
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            return super::pg::audit_rows(&mut *c, Some(i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY id DESC LIMIT ?1"))?;
         let rows = stmt.query_map([i64::try_from(n).unwrap_or(i64::MAX)], row_audit)?;
         let mut out = rows.collect::<Result<Vec<_>, _>>()?;

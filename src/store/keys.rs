@@ -65,14 +65,20 @@ impl Store {
             created_at: now(),
             revoked: false,
         };
-        self.writer().execute(
+        let hash = sha256_hex(secret.as_bytes());
+        let regions_json = serde_json::Value::from(key.regions.clone()).to_string();
+        if let Some(mut c) = self.pg()? {
+            super::pg::insert_key(&mut *c, &key, &hash, &regions_json)?;
+            return Ok((key, secret));
+        }
+        self.writer()?.execute(
             "INSERT INTO api_keys (id, secret_sha256, role, regions, label, created_at, revoked)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
             params![
                 key.id,
-                sha256_hex(secret.as_bytes()),
+                hash,
                 role.as_str(),
-                serde_json::Value::from(key.regions.clone()).to_string(),
+                regions_json,
                 key.label,
                 key.created_at
             ],
@@ -89,7 +95,13 @@ impl Store {
             return Ok(None);
         }
         let hash = sha256_hex(secret.as_bytes());
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            let found = super::pg::keys(&mut *c, Some(&hash))?;
+            return Ok(found.into_iter().find_map(|(k, stored)| {
+                (bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) && !k.revoked).then_some(k)
+            }));
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, role, regions, label, created_at, revoked, secret_sha256
              FROM api_keys WHERE secret_sha256 = ?1",
@@ -111,7 +123,13 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            return Ok(super::pg::keys(&mut *c, None)?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect());
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, role, regions, label, created_at, revoked FROM api_keys ORDER BY id",
         )?;
@@ -128,9 +146,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] for an unknown key id, [`StoreError::Backend`].
     pub fn revoke_key(&self, key_id: &str) -> Result<(), StoreError> {
-        let n = self
-            .writer()
-            .execute("UPDATE api_keys SET revoked = 1 WHERE id = ?1", [key_id])?;
+        let n = if let Some(mut c) = self.pg()? {
+            super::pg::revoke(&mut *c, key_id)? as usize
+        } else {
+            self.writer()?
+                .execute("UPDATE api_keys SET revoked = 1 WHERE id = ?1", [key_id])?
+        };
         if n == 0 {
             return Err(StoreError::Conflict {
                 message: format!("no API key {key_id}"),

@@ -17,8 +17,10 @@
 
 mod audit;
 mod keys;
+mod pg;
 mod types;
 
+pub use pg::{pg_fresh_schema, pg_raw_exec};
 pub use types::*;
 
 use crate::domain::DataSet;
@@ -48,6 +50,22 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The same migrations in the PostgreSQL dialect.
+const MIGRATIONS_PG: &[(i64, &str, &str)] = &[
+    (1, "records", include_str!("migrations/0001_records.sql")),
+    (
+        2,
+        "keys_decisions",
+        include_str!("migrations/0002_keys_decisions.sql"),
+    ),
+    (3, "audit", include_str!("migrations/0003_audit.sql")),
+    (
+        4,
+        "audit_guard",
+        include_str!("migrations/0004_audit_guard.pg.sql"),
+    ),
+];
+
 /// Readers in the SQLite pool.
 const READERS: usize = 4;
 /// How long a connection waits for a lock before failing.
@@ -67,10 +85,17 @@ impl std::fmt::Debug for Store {
     }
 }
 
+enum Db {
+    Sqlite {
+        writer: Mutex<Connection>,
+        readers: Vec<Mutex<Connection>>,
+        next_reader: AtomicUsize,
+    },
+    Pg(pg::Pool),
+}
+
 struct Inner {
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    db: Db,
     audit: audit::Writer,
 }
 
@@ -325,20 +350,14 @@ fn write_changes(
     )
 }
 
-/// Validates `after`, fills in regions, and writes it.
-fn commit_all(
-    tx: rusqlite::Transaction<'_>,
-    before: &All,
-    mut after: All,
-) -> Result<(All, i64), StoreError> {
+/// Validates `after` and fills in regions.
+fn finish(mut after: All) -> Result<All, StoreError> {
     let data = validate(&after)?;
     let mut reg = regions(&data, &after);
     for (key, s) in after.iter_mut() {
         s.region = reg.remove(key).flatten();
     }
-    let rev = write_changes(&tx, before, &after)?;
-    tx.commit()?;
-    Ok((after, rev))
+    Ok(after)
 }
 
 fn to_record(key: &(RecordKind, String), s: &Stored) -> Record {
@@ -423,34 +442,97 @@ impl Store {
                 let readers = (0..READERS)
                     .map(|_| open_connection(path).map(Mutex::new))
                     .collect::<Result<Vec<_>, _>>()?;
-                let audit = audit::Writer::start(open_connection(path)?);
+                let audit = audit::Writer::start(audit::Conn::Sqlite(open_connection(path)?));
                 Ok(Store {
                     inner: Arc::new(Inner {
-                        writer: Mutex::new(writer),
-                        readers,
-                        next_reader: AtomicUsize::new(0),
+                        db: Db::Sqlite {
+                            writer: Mutex::new(writer),
+                            readers,
+                            next_reader: AtomicUsize::new(0),
+                        },
                         audit,
                     }),
                 })
             }
-            StoreTarget::Postgres(_) => Err(StoreError::Unsupported(
-                "PostgreSQL is not implemented in this build yet; use --db FILE".into(),
-            )),
-        }
-    }
-
-    fn reader(&self) -> MutexGuard<'_, Connection> {
-        for m in &self.inner.readers {
-            if let Ok(g) = m.try_lock() {
-                return g;
+            StoreTarget::Postgres(url) => {
+                let pool = pg::open(url)?;
+                let audit = audit::Writer::start(audit::Conn::Pg(pg::client(url)?));
+                Ok(Store {
+                    inner: Arc::new(Inner {
+                        db: Db::Pg(pool),
+                        audit,
+                    }),
+                })
             }
         }
-        let i = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % self.inner.readers.len();
-        lock(&self.inner.readers[i])
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
-        lock(&self.inner.writer)
+    /// A pooled PostgreSQL connection, when this store is on PostgreSQL.
+    fn pg(
+        &self,
+    ) -> Result<
+        Option<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>,
+        StoreError,
+    > {
+        match &self.inner.db {
+            Db::Pg(pool) => Ok(Some(pool.get()?)),
+            Db::Sqlite { .. } => Ok(None),
+        }
+    }
+
+    fn reader(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        let Db::Sqlite {
+            readers,
+            next_reader,
+            ..
+        } = &self.inner.db
+        else {
+            return Err(StoreError::Unsupported("not a SQLite store".into()));
+        };
+        for m in readers {
+            if let Ok(g) = m.try_lock() {
+                return Ok(g);
+            }
+        }
+        let i = next_reader.fetch_add(1, Ordering::Relaxed) % readers.len().max(1);
+        readers
+            .get(i)
+            .map(lock)
+            .ok_or_else(|| StoreError::Backend("no reader connections".into()))
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        match &self.inner.db {
+            Db::Sqlite { writer, .. } => Ok(lock(writer)),
+            Db::Pg(_) => Err(StoreError::Unsupported("not a SQLite store".into())),
+        }
+    }
+
+    /// Runs one change: loads every record under the write lock, lets `f`
+    /// compute the new set, validates it, fills regions and writes the rows
+    /// that differ. Returns the new set, `f`'s value and the revision.
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&All) -> Result<(All, T), StoreError>,
+    ) -> Result<(All, T, i64), StoreError> {
+        if let Some(mut c) = self.pg()? {
+            let mut tx = c.transaction()?;
+            tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")?;
+            let before = pg::load_all(&mut tx)?;
+            let (after, t) = f(&before)?;
+            let after = finish(after)?;
+            let rev = pg::write_changes(&mut tx, &before, &after)?;
+            tx.commit()?;
+            return Ok((after, t, rev));
+        }
+        let mut conn = self.writer()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = load_all(&tx)?;
+        let (after, t) = f(&before)?;
+        let after = finish(after)?;
+        let rev = write_changes(&tx, &before, &after)?;
+        tx.commit()?;
+        Ok((after, t, rev))
     }
 
     /// Checks that the database answers (for `/readyz`).
@@ -458,16 +540,24 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn ping(&self) -> Result<(), StoreError> {
-        let _: i64 = self.reader().query_row("SELECT 1", [], |r| r.get(0))?;
+        if let Some(mut c) = self.pg()? {
+            c.batch_execute("SELECT 1")?;
+            return Ok(());
+        }
+        let _: i64 = self.reader()?.query_row("SELECT 1", [], |r| r.get(0))?;
         Ok(())
     }
 
-    /// Durability settings read back from the database.
+    /// Durability settings read back from the database (SQLite:
+    /// `journal_mode`, `synchronous`; PostgreSQL: `synchronous_commit`, `fsync`).
     ///
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn durability(&self) -> Result<Durability, StoreError> {
-        let c = self.writer();
+        if let Some(mut c) = self.pg()? {
+            return pg::durability(&mut *c);
+        }
+        let c = self.writer()?;
         let journal_mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
         Ok(Durability {
@@ -481,9 +571,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = self
-            .reader()
-            .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?;
+        let n: i64 = if let Some(mut c) = self.pg()? {
+            c.query_one("SELECT COUNT(*) FROM records", &[])?.get(0)
+        } else {
+            self.reader()?
+                .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?
+        };
         Ok(n == 0)
     }
 
@@ -502,58 +595,50 @@ impl Store {
     /// [`StoreError::Invalid`] (nothing written), [`StoreError::Backend`].
     pub fn import(&self, data: &DataSet, mode: ImportMode) -> Result<ImportSummary, StoreError> {
         let doc = crate::io::dataset_to_json_map(data);
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_all(&tx)?;
-        let mut after = match mode {
-            ImportMode::Upsert => before.clone(),
-            ImportMode::Replace => All::new(),
-        };
-        let mut summary = ImportSummary::default();
-        for kind in RecordKind::ALL {
-            let Some(Value::Array(items)) = doc.get(kind.doc_key()) else {
-                continue;
+        let (_, mut summary, rev) = self.change(|before| {
+            let mut after = match mode {
+                ImportMode::Upsert => before.clone(),
+                ImportMode::Replace => All::new(),
             };
-            for item in items {
-                let Value::Object(fields) = item else {
+            let mut summary = ImportSummary::default();
+            for kind in RecordKind::ALL {
+                let Some(Value::Array(items)) = doc.get(kind.doc_key()) else {
                     continue;
                 };
-                let id = record_id(kind, fields)?;
-                let key = (kind, id);
-                let stored = match before.get(&key) {
-                    Some(b) if b.fields == *fields => {
-                        summary.unchanged += 1;
-                        b.clone()
-                    }
-                    Some(b) => {
-                        summary.updated += 1;
-                        Stored {
-                            version: b.version + 1,
-                            region: None,
-                            fields: fields.clone(),
+                for item in items {
+                    let Value::Object(fields) = item else {
+                        continue;
+                    };
+                    let id = record_id(kind, fields)?;
+                    let key = (kind, id);
+                    let stored = match before.get(&key) {
+                        Some(b) if b.fields == *fields => {
+                            summary.unchanged += 1;
+                            b.clone()
                         }
-                    }
-                    None => {
-                        summary.created += 1;
-                        Stored {
-                            version: 1,
-                            region: None,
-                            fields: fields.clone(),
+                        Some(b) => {
+                            summary.updated += 1;
+                            Stored {
+                                version: b.version + 1,
+                                region: None,
+                                fields: fields.clone(),
+                            }
                         }
-                    }
-                };
-                if after.insert(key.clone(), stored).is_some() && mode == ImportMode::Replace {
-                    return Err(invalid(
-                        "id",
-                        Some(&key.1),
-                        &format!("duplicate {} id", kind),
-                        "give every record a unique id",
-                    ));
+                        None => {
+                            summary.created += 1;
+                            Stored {
+                                version: 1,
+                                region: None,
+                                fields: fields.clone(),
+                            }
+                        }
+                    };
+                    after.insert(key, stored);
                 }
             }
-        }
-        summary.deleted = before.keys().filter(|k| !after.contains_key(*k)).count();
-        let (_, rev) = commit_all(tx, &before, after)?;
+            summary.deleted = before.keys().filter(|k| !after.contains_key(*k)).count();
+            Ok((after, summary))
+        })?;
         summary.revision = rev;
         Ok(summary)
     }
@@ -563,7 +648,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     pub fn get(&self, kind: RecordKind, id: &str) -> Result<Option<Record>, StoreError> {
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            return pg::get(&mut *c, kind, id);
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT kind, id, version, region, fields FROM records WHERE kind = ?1 AND id = ?2",
         )?;
@@ -580,9 +668,12 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     pub fn list(&self, kind: RecordKind, q: &ListQuery) -> Result<Vec<Record>, StoreError> {
-        let conn = self.reader();
         let after = q.after.clone().unwrap_or_default();
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        if let Some(mut c) = self.pg()? {
+            return pg::list(&mut *c, kind, &after, limit, q.regions.as_deref());
+        }
+        let conn = self.reader()?;
         let mut out = Vec::new();
         match &q.regions {
             None => {
@@ -623,23 +714,25 @@ impl Store {
         fields: Map<String, Value>,
     ) -> Result<Record, StoreError> {
         let id = record_id(kind, &fields)?;
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_all(&tx)?;
         let key = (kind, id);
-        if before.contains_key(&key) {
-            return Err(StoreError::AlreadyExists { kind, id: key.1 });
-        }
-        let mut after = before.clone();
-        after.insert(
-            key.clone(),
-            Stored {
-                version: 1,
-                region: None,
-                fields,
-            },
-        );
-        let (after, _) = commit_all(tx, &before, after)?;
+        let (after, (), _) = self.change(|before| {
+            if before.contains_key(&key) {
+                return Err(StoreError::AlreadyExists {
+                    kind,
+                    id: key.1.clone(),
+                });
+            }
+            let mut after = before.clone();
+            after.insert(
+                key.clone(),
+                Stored {
+                    version: 1,
+                    region: None,
+                    fields,
+                },
+            );
+            Ok((after, ()))
+        })?;
         after
             .get(&key)
             .map(|s| to_record(&key, s))
@@ -675,36 +768,21 @@ impl Store {
                 "ids cannot change; create a new record instead",
             ));
         }
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_all(&tx)?;
         let key = (kind, id.to_owned());
-        let Some(cur) = before.get(&key) else {
-            return Err(StoreError::NotFound {
-                kind,
-                id: id.to_owned(),
-            });
-        };
-        if let Some(v) = if_version {
-            if v != cur.version {
-                return Err(StoreError::VersionMismatch {
-                    kind,
-                    id: id.to_owned(),
-                    current: cur.version,
-                });
-            }
-        }
-        let version = cur.version + 1;
-        let mut after = before.clone();
-        after.insert(
-            key.clone(),
-            Stored {
-                version,
-                region: None,
-                fields,
-            },
-        );
-        let (after, _) = commit_all(tx, &before, after)?;
+        let (after, (), _) = self.change(|before| {
+            let cur = current(before, &key, if_version)?;
+            let version = cur.version + 1;
+            let mut after = before.clone();
+            after.insert(
+                key.clone(),
+                Stored {
+                    version,
+                    region: None,
+                    fields,
+                },
+            );
+            Ok((after, ()))
+        })?;
         after
             .get(&key)
             .map(|s| to_record(&key, s))
@@ -723,28 +801,14 @@ impl Store {
         id: &str,
         if_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_all(&tx)?;
         let key = (kind, id.to_owned());
-        let Some(cur) = before.get(&key) else {
-            return Err(StoreError::NotFound {
-                kind,
-                id: id.to_owned(),
-            });
-        };
-        if let Some(v) = if_version {
-            if v != cur.version {
-                return Err(StoreError::VersionMismatch {
-                    kind,
-                    id: id.to_owned(),
-                    current: cur.version,
-                });
-            }
-        }
-        let mut after = before.clone();
-        after.remove(&key);
-        match commit_all(tx, &before, after) {
+        let r = self.change(|before| {
+            current(before, &key, if_version)?;
+            let mut after = before.clone();
+            after.remove(&key);
+            Ok((after, ()))
+        });
+        match r {
             Ok(_) => Ok(()),
             Err(StoreError::Invalid { errors }) => Err(StoreError::Conflict {
                 message: format!(
@@ -766,14 +830,27 @@ impl Store {
     /// [`StoreError::Invalid`] if stored data no longer validates,
     /// [`StoreError::Backend`].
     pub fn dataset(&self) -> Result<(DataSet, i64), StoreError> {
-        let mut conn = self.reader();
-        let tx = conn.transaction()?;
-        let rev: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-            r.get(0)
-        })?;
-        let all = load_all(&tx)?;
-        tx.commit()?;
-        drop(conn);
+        let (all, rev) = if let Some(mut c) = self.pg()? {
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let rev = pg::revision(&mut tx)?;
+            let all = pg::load_all(&mut tx)?;
+            tx.commit()?;
+            (all, rev)
+        } else {
+            let mut conn = self.reader()?;
+            let tx = conn.transaction()?;
+            let rev: i64 =
+                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
+                    r.get(0)
+                })?;
+            let all = load_all(&tx)?;
+            tx.commit()?;
+            (all, rev)
+        };
         Ok((validate(&all)?, rev))
     }
 
@@ -782,15 +859,18 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn revision(&self) -> Result<i64, StoreError> {
+        if let Some(mut c) = self.pg()? {
+            return pg::revision(&mut *c);
+        }
         Ok(self
-            .reader()
+            .reader()?
             .query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
                 r.get(0)
             })?)
     }
 
-    /// Records a decision. An override of a hard rule needs a reason and is
-    /// flagged. The child and carer must exist.
+    /// Records a decision. An override needs a reason; an override of a
+    /// hard rule is flagged. The child and carer must exist.
     ///
     /// # Errors
     /// [`StoreError::NotFound`], [`StoreError::Invalid`], [`StoreError::Backend`].
@@ -802,64 +882,61 @@ impl Store {
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
         let flagged = d.decision == DecisionKind::Overridden && d.overrides_hard_rule;
-        if flagged && reason.is_none() {
-            return Err(invalid(
-                "reason",
-                Some(&d.child_id),
-                "overriding a hard rule needs a reason",
-                "give the reason for the override",
-            ));
-        }
         if d.decision == DecisionKind::Overridden && reason.is_none() {
             return Err(invalid(
                 "reason",
                 Some(&d.child_id),
-                "an override needs a reason",
+                if flagged {
+                    "overriding a hard rule needs a reason"
+                } else {
+                    "an override needs a reason"
+                },
                 "give the reason for the override",
             ));
         }
-        let conn = self.writer();
         for (kind, id) in [
             (RecordKind::Child, &d.child_id),
             (RecordKind::Carer, &d.carer_id),
         ] {
-            let n: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM records WHERE kind = ?1 AND id = ?2",
-                params![kind.as_str(), id],
-                |r| r.get(0),
-            )?;
-            if n == 0 {
+            if self.get(kind, id)?.is_none() {
                 return Err(StoreError::NotFound {
                     kind,
                     id: id.clone(),
                 });
             }
         }
-        let created_at = now();
-        conn.execute(
-            "INSERT INTO decisions (id, child_id, carer_id, decision, reason, actor, flagged, created_at)
-             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM decisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                d.child_id,
-                d.carer_id,
-                d.decision.as_str(),
-                reason,
-                d.actor,
-                i64::from(flagged),
-                created_at
-            ],
-        )?;
-        let id: i64 = conn.query_row("SELECT MAX(id) FROM decisions", [], |r| r.get(0))?;
-        Ok(Decision {
-            id,
+        let mut out = Decision {
+            id: 0,
             child_id: d.child_id.clone(),
             carer_id: d.carer_id.clone(),
             decision: d.decision,
             reason,
             actor: d.actor.clone(),
             flagged,
-            created_at,
-        })
+            created_at: now(),
+        };
+        if let Some(mut c) = self.pg()? {
+            out.id = pg::insert_decision(&mut c, &out)?;
+            return Ok(out);
+        }
+        let mut conn = self.writer()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO decisions (id, child_id, carer_id, decision, reason, actor, flagged, created_at)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM decisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                out.child_id,
+                out.carer_id,
+                out.decision.as_str(),
+                out.reason,
+                out.actor,
+                i64::from(flagged),
+                out.created_at
+            ],
+        )?;
+        out.id = tx.query_row("SELECT MAX(id) FROM decisions", [], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Decisions, oldest first; only for `child_id` when given.
@@ -867,7 +944,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     pub fn list_decisions(&self, child_id: Option<&str>) -> Result<Vec<Decision>, StoreError> {
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            return pg::list_decisions(&mut *c, child_id);
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, child_id, carer_id, decision, reason, actor, flagged, created_at
              FROM decisions WHERE (?1 IS NULL OR child_id = ?1) ORDER BY id",
@@ -897,7 +977,10 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn declines(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let conn = self.reader();
+        if let Some(mut c) = self.pg()? {
+            return pg::declines(&mut *c);
+        }
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT DISTINCT child_id, carer_id FROM decisions WHERE decision = 'declined'
              ORDER BY child_id, carer_id",
@@ -905,4 +988,28 @@ impl Store {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+}
+
+/// The stored record at `key`, checking `if_version`.
+fn current<'a>(
+    all: &'a All,
+    key: &(RecordKind, String),
+    if_version: Option<i64>,
+) -> Result<&'a Stored, StoreError> {
+    let Some(cur) = all.get(key) else {
+        return Err(StoreError::NotFound {
+            kind: key.0,
+            id: key.1.clone(),
+        });
+    };
+    if let Some(v) = if_version {
+        if v != cur.version {
+            return Err(StoreError::VersionMismatch {
+                kind: key.0,
+                id: key.1.clone(),
+                current: cur.version,
+            });
+        }
+    }
+    Ok(cur)
 }
