@@ -618,9 +618,17 @@ fn tier_l_timings() {
         s.created,
         t.elapsed().as_secs_f64()
     );
+    let cold = Store::open(&StoreTarget::Sqlite(tmp.path().join("l.db"))).unwrap();
     let t = Instant::now();
-    let (d, _) = store.dataset().unwrap();
-    println!("dataset(): {:.2} s", t.elapsed().as_secs_f64());
+    let (d, _) = cold.dataset().unwrap();
+    println!(
+        "dataset() cold (new Store): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let (d2, _) = cold.dataset().unwrap();
+    println!("dataset() warm: {:.2} s", t.elapsed().as_secs_f64());
+    assert_eq!(d2.children.len(), d.children.len());
     assert_eq!(d.children.len(), data.children.len());
     let id = d.children[0].id.0.clone();
     let rec = store.get(RecordKind::Child, &id).unwrap().unwrap();

@@ -97,6 +97,15 @@ enum Db {
 struct Inner {
     db: Db,
     audit: audit::Writer,
+    /// The records and their validated data set at a revision (reused while
+    /// the stored revision is unchanged; refreshed after every change).
+    cache: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    revision: i64,
+    all: Arc<All>,
+    data: Arc<DataSet>,
 }
 
 /// One stored record while a change is validated.
@@ -351,13 +360,13 @@ fn write_changes(
 }
 
 /// Validates `after` and fills in regions.
-fn finish(mut after: All) -> Result<All, StoreError> {
+fn finish(mut after: All) -> Result<(All, DataSet), StoreError> {
     let data = validate(&after)?;
     let mut reg = regions(&data, &after);
     for (key, s) in after.iter_mut() {
         s.region = reg.remove(key).flatten();
     }
-    Ok(after)
+    Ok((after, data))
 }
 
 fn to_record(key: &(RecordKind, String), s: &Stored) -> Record {
@@ -451,6 +460,7 @@ impl Store {
                             next_reader: AtomicUsize::new(0),
                         },
                         audit,
+                        cache: Mutex::new(None),
                     }),
                 })
             }
@@ -461,6 +471,7 @@ impl Store {
                     inner: Arc::new(Inner {
                         db: Db::Pg(pool),
                         audit,
+                        cache: Mutex::new(None),
                     }),
                 })
             }
@@ -514,25 +525,56 @@ impl Store {
     fn change<T>(
         &self,
         f: impl FnOnce(&All) -> Result<(All, T), StoreError>,
-    ) -> Result<(All, T, i64), StoreError> {
-        if let Some(mut c) = self.pg()? {
+    ) -> Result<(Arc<All>, T, i64), StoreError> {
+        let (after, data, t, rev) = if let Some(mut c) = self.pg()? {
             let mut tx = c.transaction()?;
             tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")?;
-            let before = pg::load_all(&mut tx)?;
+            let rev0 = pg::revision(&mut tx)?;
+            let before = match self.cached(rev0) {
+                Some((all, _)) => all,
+                None => Arc::new(pg::load_all(&mut tx)?),
+            };
             let (after, t) = f(&before)?;
-            let after = finish(after)?;
+            let (after, data) = finish(after)?;
             let rev = pg::write_changes(&mut tx, &before, &after)?;
             tx.commit()?;
-            return Ok((after, t, rev));
-        }
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = load_all(&tx)?;
-        let (after, t) = f(&before)?;
-        let after = finish(after)?;
-        let rev = write_changes(&tx, &before, &after)?;
-        tx.commit()?;
+            (after, data, t, rev)
+        } else {
+            let mut conn = self.writer()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let rev0: i64 =
+                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
+                    r.get(0)
+                })?;
+            let before = match self.cached(rev0) {
+                Some((all, _)) => all,
+                None => Arc::new(load_all(&tx)?),
+            };
+            let (after, t) = f(&before)?;
+            let (after, data) = finish(after)?;
+            let rev = write_changes(&tx, &before, &after)?;
+            tx.commit()?;
+            (after, data, t, rev)
+        };
+        let after = Arc::new(after);
+        self.remember(rev, after.clone(), Arc::new(data));
         Ok((after, t, rev))
+    }
+
+    fn cached(&self, revision: i64) -> Option<(Arc<All>, Arc<DataSet>)> {
+        let c = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        c.as_ref()
+            .filter(|c| c.revision == revision)
+            .map(|c| (c.all.clone(), c.data.clone()))
+    }
+
+    fn remember(&self, revision: i64, all: Arc<All>, data: Arc<DataSet>) {
+        let mut c = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        *c = Some(Cached {
+            revision,
+            all,
+            data,
+        });
     }
 
     /// Checks that the database answers (for `/readyz`).
@@ -830,6 +872,10 @@ impl Store {
     /// [`StoreError::Invalid`] if stored data no longer validates,
     /// [`StoreError::Backend`].
     pub fn dataset(&self) -> Result<(DataSet, i64), StoreError> {
+        let rev = self.revision()?;
+        if let Some((_, data)) = self.cached(rev) {
+            return Ok(((*data).clone(), rev));
+        }
         let (all, rev) = if let Some(mut c) = self.pg()? {
             let mut tx = c
                 .build_transaction()
@@ -851,7 +897,10 @@ impl Store {
             tx.commit()?;
             (all, rev)
         };
-        Ok((validate(&all)?, rev))
+        let (all, data) = finish(all)?;
+        let data = Arc::new(data);
+        self.remember(rev, Arc::new(all), data.clone());
+        Ok(((*data).clone(), rev))
     }
 
     /// Revision counter; bumps on every change of the records.
