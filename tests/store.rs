@@ -668,3 +668,48 @@ fn tier_l_timings() {
         t.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn cli_import_and_audit_verify() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small");
+    let out = Command::cargo_bin("homeward")
+        .unwrap()
+        .args(["import", "--db"])
+        .arg(&db)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("created") && text.contains("revision 1"),
+        "{text}"
+    );
+    {
+        let store = Store::open(&StoreTarget::Sqlite(db.clone())).unwrap();
+        for i in 0..5 {
+            store.append_audit(&event(i)).unwrap();
+        }
+    }
+    let out = Command::cargo_bin("homeward")
+        .unwrap()
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("OK: 5 rows checked"));
+    Raw::Sqlite(db.clone())
+        .exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE id = 3")
+        .unwrap();
+    let out = Command::cargo_bin("homeward")
+        .unwrap()
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("broken at row 3"), "{err}");
+}
