@@ -113,7 +113,8 @@ struct Cached {
 struct Stored {
     version: i64,
     region: Option<String>,
-    fields: Map<String, Value>,
+    /// Shared: a change clones the whole record set cheaply.
+    fields: Arc<Map<String, Value>>,
 }
 
 type All = BTreeMap<(RecordKind, String), Stored>;
@@ -246,7 +247,7 @@ fn load_all(conn: &Connection) -> Result<All, StoreError> {
         let k = RecordKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
         let text: String = r.get(4)?;
-        let fields = parse_fields(&kind, &id, &text)?;
+        let fields = Arc::new(parse_fields(&kind, &id, &text)?);
         all.insert(
             (k, id),
             Stored {
@@ -267,7 +268,7 @@ fn document(all: &All) -> Value {
     }
     for ((kind, _), s) in all {
         if let Some(Value::Array(items)) = doc.get_mut(kind.doc_key()) {
-            items.push(Value::Object(s.fields.clone()));
+            items.push(Value::Object((*s.fields).clone()));
         }
     }
     Value::Object(doc)
@@ -330,10 +331,12 @@ fn write_changes(
         )?;
         for (key, s) in after {
             let same = before.get(key).is_some_and(|b| {
-                b.version == s.version && b.region == s.region && b.fields == s.fields
+                b.version == s.version
+                    && b.region == s.region
+                    && (Arc::ptr_eq(&b.fields, &s.fields) || b.fields == s.fields)
             });
             if !same {
-                let text = Value::Object(s.fields.clone()).to_string();
+                let text = Value::Object((*s.fields).clone()).to_string();
                 ins.execute(params![key.0.as_str(), key.1, s.region, s.version, text])?;
                 changed += 1;
             }
@@ -375,7 +378,7 @@ fn to_record(key: &(RecordKind, String), s: &Stored) -> Record {
         id: key.1.clone(),
         region: s.region.clone(),
         version: s.version,
-        fields: s.fields.clone(),
+        fields: (*s.fields).clone(),
     }
 }
 
@@ -654,7 +657,7 @@ impl Store {
                     let id = record_id(kind, fields)?;
                     let key = (kind, id);
                     let stored = match before.get(&key) {
-                        Some(b) if b.fields == *fields => {
+                        Some(b) if *b.fields == *fields => {
                             summary.unchanged += 1;
                             b.clone()
                         }
@@ -663,7 +666,7 @@ impl Store {
                             Stored {
                                 version: b.version + 1,
                                 region: None,
-                                fields: fields.clone(),
+                                fields: Arc::new(fields.clone()),
                             }
                         }
                         None => {
@@ -671,7 +674,7 @@ impl Store {
                             Stored {
                                 version: 1,
                                 region: None,
-                                fields: fields.clone(),
+                                fields: Arc::new(fields.clone()),
                             }
                         }
                     };
@@ -770,7 +773,7 @@ impl Store {
                 Stored {
                     version: 1,
                     region: None,
-                    fields,
+                    fields: Arc::new(fields),
                 },
             );
             Ok((after, ()))
@@ -820,7 +823,7 @@ impl Store {
                 Stored {
                     version,
                     region: None,
-                    fields,
+                    fields: Arc::new(fields),
                 },
             );
             Ok((after, ()))

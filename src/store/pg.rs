@@ -79,7 +79,7 @@ pub(crate) fn load_all(c: &mut impl GenericClient) -> Result<All, StoreError> {
         let k = RecordKind::parse(&kind)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
         let text: String = r.get(4);
-        let fields = parse_fields(&kind, &id, &text)?;
+        let fields = std::sync::Arc::new(parse_fields(&kind, &id, &text)?);
         all.insert(
             (k, id),
             Stored {
@@ -112,10 +112,12 @@ pub(crate) fn write_changes(
     let mut changed = 0usize;
     for (key, s) in after {
         let same = before.get(key).is_some_and(|b| {
-            b.version == s.version && b.region == s.region && b.fields == s.fields
+            b.version == s.version
+                && b.region == s.region
+                && (std::sync::Arc::ptr_eq(&b.fields, &s.fields) || b.fields == s.fields)
         });
         if !same {
-            let text = serde_json::Value::Object(s.fields.clone()).to_string();
+            let text = serde_json::Value::Object((*s.fields).clone()).to_string();
             tx.execute(
                 &ins,
                 &[&key.0.as_str(), &key.1, &s.region, &s.version, &text],
