@@ -33,3 +33,4 @@ pub mod io;
 pub mod scoring;
 pub mod sim;
 pub mod solve;
+pub mod store;

@@ -51,6 +51,38 @@ enum Family {
     PlannerAssignment,
 }
 
+/// Which store to open.
+#[derive(clap::Args)]
+struct DbArgs {
+    /// SQLite database file (default homeward.db).
+    #[arg(long, conflicts_with = "database_url")]
+    db: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user@host:port/db).
+    #[arg(long, env = "HOMEWARD_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DbArgs {
+    fn open(&self) -> Result<homeward::store::Store> {
+        use homeward::store::{Store, StoreTarget};
+        let target = match (&self.database_url, &self.db) {
+            (Some(url), _) => StoreTarget::Postgres(url.clone()),
+            (None, Some(p)) => StoreTarget::Sqlite(p.clone()),
+            (None, None) => StoreTarget::Sqlite(PathBuf::from("homeward.db")),
+        };
+        Store::open(&target).context("opening the store")
+    }
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the audit log's hash chain; exits non-zero at the first broken row.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Rank the eligible households for a child (or the child's sibling group).
@@ -183,6 +215,23 @@ enum Command {
     },
     /// List the built-in scoring models.
     Models,
+    /// The store's audit log: `audit verify` checks the hash chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Import a data set into the store: one transaction, validated with the
+    /// loader's rules, all-or-nothing.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Data set: a folder of CSV files or a JSON document.
+        #[arg(long)]
+        data: PathBuf,
+        /// Make the store exactly this data set (default: insert or update).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Simulate a deinstitutionalisation scenario (TOML, see
     /// docs/scenario-format.md): `simulate SCENARIO.toml [--out DIR]`, or
     /// `simulate compare A.toml B.toml [--out DIR]` (common random numbers).
@@ -643,6 +692,40 @@ fn run(cli: Cli) -> Result<()> {
             out,
             replications,
         } => simulate(&files, &out, replications)?,
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let report = db.open()?.verify_audit()?;
+            match report.first_broken {
+                None => println!("audit log OK: {} rows checked", report.rows),
+                Some((row, reason)) => {
+                    bail!(
+                        "audit log broken at row {row}: {reason} ({} rows checked)",
+                        report.rows
+                    )
+                }
+            }
+        }
+        Command::Import { db, data, replace } => {
+            let d = io::load(&data)?;
+            let mode = if replace {
+                homeward::store::ImportMode::Replace
+            } else {
+                homeward::store::ImportMode::Upsert
+            };
+            let t = Instant::now();
+            let s = db.open()?.import(&d, mode)?;
+            println!(
+                "imported {}: {} created, {} updated, {} unchanged, {} deleted; revision {} ({:.2} s)",
+                data.display(),
+                s.created,
+                s.updated,
+                s.unchanged,
+                s.deleted,
+                s.revision,
+                t.elapsed().as_secs_f64()
+            );
+        }
         Command::Models => {
             for (name, text) in homeward::scoring::BUILTIN {
                 let m = Model::from_toml(text, name)?;

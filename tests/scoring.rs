@@ -67,6 +67,7 @@ fn ctx<'a>(c: &'a ChildProfile, h: &'a CarerRow, m: &'a Model) -> PairCtx<'a> {
         birth_minutes: 0.0,
         school_minutes: None,
         model: m,
+        declined: None,
     }
 }
 
@@ -768,4 +769,46 @@ fn estimated_road_graph_is_announced() {
         "{}",
         s.road_source()
     );
+}
+
+#[test]
+fn past_declines_lowers_a_declined_pair_only() {
+    use homeward::scoring::Criterion;
+    let m = model("default");
+    let (c, h) = (child(), carer());
+    let mut x = ctx(&c, &h, &m);
+    assert_eq!(Criterion::PastDeclines.value(&x), None);
+    x.declined = Some(true);
+    assert_eq!(Criterion::PastDeclines.value(&x), Some(0.0));
+    assert!(Criterion::PastDeclines.reason(&x).contains("declined"));
+    x.declined = Some(false);
+    assert_eq!(Criterion::PastDeclines.value(&x), Some(1.0));
+    assert!(m.weight(Criterion::PastDeclines) > 0.0);
+
+    // Through the scorer: K1's best household H1 drops below H2 once declined.
+    let data =
+        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let plain = Scorer::new(&data, &m, as_of());
+    let declined = Scorer::new(&data, &m, as_of())
+        .with_declines(&[("K1".into(), "H1".into()), ("nobody".into(), "H2".into())]);
+    let ids = |s: &Scorer<'_>| -> Vec<(String, u32)> {
+        s.rank(&s.unit_of_id("K1").unwrap(), 10)
+            .matches
+            .iter()
+            .map(|x| (data.carer(x.carer).id.as_str().to_owned(), x.score.total))
+            .collect()
+    };
+    let before = ids(&plain);
+    let after = ids(&declined);
+    assert_eq!(before[0].0, "H1");
+    assert_eq!(after[0].0, "H2");
+    let h1 = |v: &[(String, u32)]| v.iter().find(|x| x.0 == "H1").map(|x| x.1).unwrap();
+    assert!(h1(&after) < h1(&before));
+    // Other children are unaffected.
+    let k4 = |s: &Scorer<'_>| {
+        s.rank(&s.unit_of_id("K4").unwrap(), 10).matches[0]
+            .score
+            .total
+    };
+    assert_eq!(k4(&plain), k4(&declined));
 }

@@ -1,7 +1,9 @@
 //! Validation: tables of text → a [`DataSet`], reporting every error at once.
 
 use super::format::{CARERS, CHILDREN, FILES, INSTITUTIONS, PLACES, ROADS, SIBLINGS};
-use super::table::{FileSpec, MAX_ERRORS_PER_FILE, Row, Table, read_csv, read_json, truncate};
+use super::table::{
+    FileSpec, MAX_ERRORS_PER_FILE, Row, Table, read_csv, read_json, read_json_value, truncate,
+};
 use super::{DataError, InputError};
 use crate::domain::*;
 use chrono::{Datelike, NaiveDate};
@@ -56,6 +58,25 @@ pub fn load_json(path: &Path) -> Result<DataSet, DataError> {
     let mut errors = Vec::new();
     let tables = read_json(&FILES, &name, std::io::BufReader::new(file), &mut errors);
     finish(path, tables, errors)
+}
+
+/// Validates a parsed JSON data-set document (the same object [`load_json`]
+/// reads) with the loader's rules; `doc_name` names the document in errors.
+///
+/// # Errors
+/// Every problem found (capped like the file loaders).
+pub fn dataset_from_json_value(
+    value: &serde_json::Value,
+    doc_name: &str,
+) -> Result<DataSet, Vec<InputError>> {
+    let mut errors = Vec::new();
+    let tables = read_json_value(&FILES, doc_name, value, &mut errors);
+    let data = tables_to_dataset(&tables, &mut errors);
+    if errors.is_empty() {
+        Ok(data)
+    } else {
+        Err(cap_errors(errors))
+    }
 }
 
 fn finish(

@@ -192,6 +192,7 @@ fn short(c: Criterion) -> &'static str {
         Criterion::HouseholdComposition => "house",
         Criterion::CarerPreferences => "prefs",
         Criterion::Culture => "culture",
+        Criterion::PastDeclines => "declined",
     }
 }
 

@@ -485,12 +485,7 @@ pub fn read_json<R: BufRead>(
     reader: R,
     errors: &mut Vec<InputError>,
 ) -> Vec<Table> {
-    let mut tables = vec![Table::default(); specs.len()];
-    let doc_loc = Loc {
-        file: doc_name.to_owned(),
-        line: None,
-        path: None,
-    };
+    let tables = vec![Table::default(); specs.len()];
     let value: serde_json::Value = match serde_json::from_reader(reader) {
         Ok(v) => v,
         Err(e) => {
@@ -508,6 +503,22 @@ pub fn read_json<R: BufRead>(
             ));
             return tables;
         }
+    };
+    read_json_value(specs, doc_name, &value, errors)
+}
+
+/// Like [`read_json`], from an already parsed JSON value.
+pub fn read_json_value(
+    specs: &[FileSpec],
+    doc_name: &str,
+    value: &serde_json::Value,
+    errors: &mut Vec<InputError>,
+) -> Vec<Table> {
+    let mut tables = vec![Table::default(); specs.len()];
+    let doc_loc = Loc {
+        file: doc_name.to_owned(),
+        line: None,
+        path: None,
     };
     let Some(obj) = value.as_object() else {
         errors.push(err(

@@ -239,17 +239,11 @@ pub fn write_csv_dir(data: &DataSet, dir: &Path) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Writes `data` as one JSON document (same fields as the CSV files; numbers,
-/// booleans and lists typed), atomically via a temporary file.
-///
-/// # Errors
-/// [`DataError::Write`] on any I/O failure.
-pub fn write_json(data: &DataSet, path: &Path, attribution: Option<&str>) -> Result<(), DataError> {
+/// The JSON document of `data` (see [`write_json`]) as a map from file name
+/// (`places`, `children`, …) to arrays of record objects.
+pub fn dataset_to_json_map(data: &DataSet) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::{Map, Value};
     let mut doc = Map::new();
-    if let Some(a) = attribution {
-        doc.insert("attribution".into(), Value::String(a.to_owned()));
-    }
     for spec in FILES {
         if spec.name == "roads" && data.roads.is_none() {
             continue;
@@ -288,6 +282,21 @@ pub fn write_json(data: &DataSet, path: &Path, attribution: Option<&str>) -> Res
             .collect();
         doc.insert(spec.name.to_owned(), Value::Array(items));
     }
+    doc
+}
+
+/// Writes `data` as one JSON document (same fields as the CSV files; numbers,
+/// booleans and lists typed), atomically via a temporary file.
+///
+/// # Errors
+/// [`DataError::Write`] on any I/O failure.
+pub fn write_json(data: &DataSet, path: &Path, attribution: Option<&str>) -> Result<(), DataError> {
+    use serde_json::{Map, Value};
+    let mut doc = Map::new();
+    if let Some(a) = attribution {
+        doc.insert("attribution".into(), Value::String(a.to_owned()));
+    }
+    doc.extend(dataset_to_json_map(data));
     let tmp = path.with_extension("json.tmp");
     let file = std::fs::File::create(&tmp).map_err(werr(&tmp))?;
     let mut w = std::io::BufWriter::new(file);

@@ -194,4 +194,7 @@ pub struct PairCtx<'a> {
     pub school_minutes: Option<f32>,
     /// The scoring model.
     pub model: &'a Model,
+    /// Whether an officer declined this household for this child before;
+    /// `None` when no declines are known for the child.
+    pub declined: Option<bool>,
 }

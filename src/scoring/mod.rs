@@ -179,6 +179,8 @@ pub struct Scorer<'d> {
     group_of: Vec<u32>,
     heritage: HashMap<String, u32>,
     active: Vec<(Criterion, f64)>,
+    /// Households an officer declined before, per child (sorted).
+    declines: HashMap<ChildIx, Vec<CarerIx>>,
 }
 
 const NO_GROUP: u32 = u32::MAX;
@@ -299,7 +301,40 @@ impl<'d> Scorer<'d> {
             group_of,
             heritage,
             active,
+            declines: HashMap::new(),
         }
+    }
+
+    /// Tells the scorer which pairs officers declined before (`(child_id,
+    /// carer_id)`, e.g. from the store's `declines()`), for the
+    /// `past_declines` criterion. Unknown ids are ignored.
+    pub fn with_declines(mut self, declines: &[(String, String)]) -> Self {
+        let child_ix: HashMap<&str, ChildIx> = self
+            .data
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.0.as_str(), ChildIx::from_usize(i)))
+            .collect();
+        let carer_ix: HashMap<&str, CarerIx> = self
+            .data
+            .carers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.0.as_str(), CarerIx::from_usize(i)))
+            .collect();
+        let mut map: HashMap<ChildIx, Vec<CarerIx>> = HashMap::new();
+        for (c, h) in declines {
+            if let (Some(&c), Some(&h)) = (child_ix.get(c.as_str()), carer_ix.get(h.as_str())) {
+                map.entry(c).or_default().push(h);
+            }
+        }
+        for v in map.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        self.declines = map;
+        self
     }
 
     /// The data set.
@@ -417,6 +452,10 @@ impl<'d> Scorer<'d> {
             birth_minutes: at(v.birth[m]),
             school_minutes: v.school[m].map(at),
             model: self.model,
+            declined: self
+                .declines
+                .get(&v.members[m].ix)
+                .map(|d| d.binary_search(&r.ix).is_ok()),
         }
     }
 

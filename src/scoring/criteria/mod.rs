@@ -10,6 +10,7 @@ mod household_composition;
 mod kinship;
 mod language;
 mod needs_fit;
+mod past_declines;
 mod school_proximity;
 
 use super::context::PairCtx;
@@ -35,11 +36,13 @@ pub enum Criterion {
     CarerPreferences,
     /// Shared cultural community (special-category data; models may forbid it).
     Culture,
+    /// The officer has not declined this household for this child before.
+    PastDeclines,
 }
 
 impl Criterion {
     /// All criteria in registry order.
-    pub const ALL: [Criterion; 9] = [
+    pub const ALL: [Criterion; 10] = [
         Self::AgeFit,
         Self::NeedsFit,
         Self::BirthFamilyProximity,
@@ -49,6 +52,7 @@ impl Criterion {
         Self::HouseholdComposition,
         Self::CarerPreferences,
         Self::Culture,
+        Self::PastDeclines,
     ];
 
     /// Stable key used in models and outputs.
@@ -63,6 +67,7 @@ impl Criterion {
             Self::HouseholdComposition => "household_composition",
             Self::CarerPreferences => "carer_preferences",
             Self::Culture => "culture",
+            Self::PastDeclines => "past_declines",
         }
     }
 
@@ -89,6 +94,7 @@ impl Criterion {
             Self::HouseholdComposition => household_composition::value(ctx),
             Self::CarerPreferences => carer_preferences::value(ctx),
             Self::Culture => culture::value(ctx),
+            Self::PastDeclines => past_declines::value(ctx),
         };
         v.map(|x| x.clamp(0.0, 1.0))
     }
@@ -105,6 +111,7 @@ impl Criterion {
             Self::HouseholdComposition => household_composition::reason(ctx),
             Self::CarerPreferences => carer_preferences::reason(ctx),
             Self::Culture => culture::reason(ctx),
+            Self::PastDeclines => past_declines::reason(ctx),
         }
     }
 }

@@ -1,0 +1,249 @@
+//! The audit log: append-only (triggers block UPDATE and DELETE), each row
+//! chained by `hash = SHA-256(prev_hash ‖ canonical row)`. Appends go through
+//! one writer thread that commits concurrent appends together (group commit)
+//! and answers each caller once its row is durable.
+
+use super::keys::sha256_hex;
+use super::{AuditEvent, AuditReport, AuditRow, Store, StoreError, now};
+use rusqlite::{Connection, TransactionBehavior, params};
+use std::sync::mpsc;
+
+/// Hash of the row before row 1.
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Most appends committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+type Reply = mpsc::Sender<Result<i64, StoreError>>;
+
+/// Handle of the writer thread (the thread stops when this is dropped).
+/// The writer thread's own connection.
+pub(crate) enum Conn {
+    /// SQLite.
+    Sqlite(Connection),
+    /// PostgreSQL.
+    Pg(postgres::Client),
+}
+
+pub(crate) struct Writer {
+    tx: mpsc::Sender<(AuditEvent, Reply)>,
+}
+
+/// The canonical text of a row (hashed with the previous row's hash).
+pub(crate) fn canonical(id: i64, at: &str, e: &AuditEvent) -> String {
+    serde_json::json!([
+        id,
+        at,
+        e.actor,
+        e.role,
+        e.action,
+        e.child_id,
+        e.request_id,
+        e.outcome
+    ])
+    .to_string()
+}
+
+/// `SHA-256(prev_hash ‖ canonical)`, hex.
+pub(crate) fn chain_hash(prev: &str, canonical: &str) -> String {
+    let mut buf = Vec::with_capacity(prev.len() + canonical.len());
+    buf.extend_from_slice(prev.as_bytes());
+    buf.extend_from_slice(canonical.as_bytes());
+    sha256_hex(&buf)
+}
+
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[(AuditEvent, Reply)],
+) -> Result<Vec<i64>, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let (mut id, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    let mut ids = Vec::with_capacity(batch.len());
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO audit_log (id, at, actor, role, action, child_id, request_id, outcome, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (e, _) in batch {
+            id += 1;
+            let at = now();
+            let hash = chain_hash(&prev, &canonical(id, &at, e));
+            ins.execute(params![
+                id,
+                at,
+                e.actor,
+                e.role,
+                e.action,
+                e.child_id,
+                e.request_id,
+                e.outcome,
+                prev,
+                hash
+            ])?;
+            prev = hash;
+            ids.push(id);
+        }
+    }
+    tx.commit()?;
+    Ok(ids)
+}
+
+impl Writer {
+    pub(crate) fn start(mut conn: Conn) -> Writer {
+        let (tx, rx) = mpsc::channel::<(AuditEvent, Reply)>();
+        std::thread::Builder::new()
+            .name("homeward-audit".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(x) => batch.push(x),
+                            Err(_) => break,
+                        }
+                    }
+                    let written = match &mut conn {
+                        Conn::Sqlite(c) => write_batch(c, &batch),
+                        Conn::Pg(c) => {
+                            let events: Vec<&AuditEvent> = batch.iter().map(|(e, _)| e).collect();
+                            super::pg::write_audit_batch(c, &events)
+                        }
+                    };
+                    match written {
+                        Ok(ids) => {
+                            for ((_, reply), id) in batch.iter().zip(ids) {
+                                let _ = reply.send(Ok(id));
+                            }
+                        }
+                        Err(e) => {
+                            let msg = e.to_string();
+                            for (_, reply) in &batch {
+                                let _ = reply.send(Err(StoreError::Backend(msg.clone())));
+                            }
+                        }
+                    }
+                }
+            })
+            .map_or_else(
+                |_| {
+                    // No thread: appends fail with a clear error.
+                    let (tx, _) = mpsc::channel();
+                    Writer { tx }
+                },
+                |_| Writer { tx },
+            )
+    }
+}
+
+fn row_audit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        event: AuditEvent {
+            actor: r.get(2)?,
+            role: r.get(3)?,
+            action: r.get(4)?,
+            child_id: r.get(5)?,
+            request_id: r.get(6)?,
+            outcome: r.get(7)?,
+        },
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+const SELECT: &str = "SELECT id, at, actor, role, action, child_id, request_id, outcome, prev_hash, hash FROM audit_log";
+
+impl Store {
+    /// Appends an event; returns its row id once the row is committed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    pub fn append_audit(&self, e: &AuditEvent) -> Result<i64, StoreError> {
+        let (reply, answer) = mpsc::channel();
+        self.inner
+            .audit
+            .tx
+            .send((e.clone(), reply))
+            .map_err(|_| StoreError::Backend("audit writer is not running".into()))?;
+        answer
+            .recv()
+            .map_err(|_| StoreError::Backend("audit writer stopped".into()))?
+    }
+
+    /// Checks the whole chain: row ids 1, 2, … without gaps, each row's
+    /// `prev_hash` equal to the previous row's hash and its hash recomputed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        let rows = if let Some(mut c) = self.pg()? {
+            super::pg::audit_rows(&mut *c, None)?
+        } else {
+            let conn = self.reader()?;
+            let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+            let rows = stmt.query_map([], row_audit)?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let mut prev = GENESIS.to_owned();
+        let mut checked = 0u64;
+        for (expected, row) in (1i64..).zip(rows) {
+            checked += 1;
+            let broken = if row.id != expected {
+                Some((
+                    expected,
+                    format!("row {expected} is missing (next row is {})", row.id),
+                ))
+            } else if row.prev_hash != prev {
+                Some((
+                    row.id,
+                    "prev_hash does not match the previous row".to_owned(),
+                ))
+            } else if chain_hash(&prev, &canonical(row.id, &row.at, &row.event)) != row.hash {
+                Some((
+                    row.id,
+                    "contents do not match the row hash (edited)".to_owned(),
+                ))
+            } else {
+                None
+            };
+            if let Some(b) = broken {
+                return Ok(AuditReport {
+                    rows: checked,
+                    first_broken: Some(b),
+                });
+            }
+            prev = row.hash;
+        }
+        Ok(AuditReport {
+            rows: checked,
+            first_broken: None,
+        })
+    }
+
+    /// The last `n` rows, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`].
+    pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditRow>, StoreError> {
+        if let Some(mut c) = self.pg()? {
+            return super::pg::audit_rows(&mut *c, Some(i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY id DESC LIMIT ?1"))?;
+        let rows = stmt.query_map([i64::try_from(n).unwrap_or(i64::MAX)], row_audit)?;
+        let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+}
