@@ -232,6 +232,26 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Serve ranked, explained matches over HTTP (see README "HTTP service").
+    /// On first start: creates the store, seeds it from the bundled Serbia
+    /// fixture (or --seed DATA) and prints an admin, an officer and a
+    /// planner API key once.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on (port 0 picks a free port; the bound
+        /// address is printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Seed an empty store from this data set instead of the bundled
+        /// Serbia fixture.
+        #[arg(long)]
+        seed: Option<PathBuf>,
+        /// Date on which ages are taken (YYYY-MM-DD; default: the day of
+        /// each request).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
     /// Simulate a deinstitutionalisation scenario (TOML, see
     /// docs/scenario-format.md): `simulate SCENARIO.toml [--out DIR]`, or
     /// `simulate compare A.toml B.toml [--out DIR]` (common random numbers).
@@ -376,6 +396,72 @@ fn solve_instance_file(
         ),
     }
     Ok(())
+}
+
+/// `homeward serve`: open (and on first start seed) the store, print the
+/// keys created on first start and the bound address, serve until ctrl-c.
+fn serve(
+    db: &DbArgs,
+    addr: &str,
+    seed: Option<&std::path::Path>,
+    as_of: Option<NaiveDate>,
+) -> Result<()> {
+    use homeward::store::{ImportMode, Role};
+    let store = db.open()?;
+    if store.is_empty()? {
+        let t = Instant::now();
+        let (summary, data) = match seed {
+            Some(path) => {
+                let data = io::load(path)?;
+                (store.import(&data, ImportMode::Replace)?, data)
+            }
+            None => (store.seed_serbia()?, homeward::store::serbia_dataset()?),
+        };
+        outln!(
+            "seeded the store with {} records from {} in {:.1} s",
+            summary.created,
+            seed.map_or_else(
+                || "the bundled Serbia fixture".to_string(),
+                |p| p.display().to_string()
+            ),
+            t.elapsed().as_secs_f64()
+        );
+        // The officer's region: Belgrade when present, else the first child's.
+        let region = data
+            .places
+            .iter()
+            .find(|p| p.region == "City of Belgrade")
+            .map(|p| p.region.clone())
+            .or_else(|| {
+                data.children
+                    .first()
+                    .map(|c| data.place(c.location).region.clone())
+            })
+            .unwrap_or_default();
+        let (_, admin) = store.create_key(Role::Admin, &[], "admin (first start)")?;
+        let (_, officer) = store.create_key(
+            Role::Officer,
+            std::slice::from_ref(&region),
+            "officer (first start)",
+        )?;
+        let (_, planner) = store.create_key(Role::Planner, &[], "planner (first start)")?;
+        outln!("API keys (shown once; only their hashes are stored):");
+        outln!("admin key: {admin}");
+        outln!("officer key (regions: {region}): {officer}");
+        outln!("planner key: {planner}");
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let bound = listener.local_addr()?;
+        outln!("listening on http://{bound}");
+        std::io::stdout().flush()?;
+        let state = homeward::api::AppState::new(store, as_of);
+        homeward::api::serve(listener, state).await?;
+        Ok(())
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -697,7 +783,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let report = db.open()?.verify_audit()?;
             match report.first_broken {
-                None => println!("audit log OK: {} rows checked", report.rows),
+                None => outln!("audit log OK: {} rows checked", report.rows),
                 Some((row, reason)) => {
                     bail!(
                         "audit log broken at row {row}: {reason} ({} rows checked)",
@@ -715,7 +801,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let t = Instant::now();
             let s = db.open()?.import(&d, mode)?;
-            println!(
+            outln!(
                 "imported {}: {} created, {} updated, {} unchanged, {} deleted; revision {} ({:.2} s)",
                 data.display(),
                 s.created,
@@ -726,6 +812,12 @@ fn run(cli: Cli) -> Result<()> {
                 t.elapsed().as_secs_f64()
             );
         }
+        Command::Serve {
+            db,
+            addr,
+            seed,
+            as_of,
+        } => serve(&db, &addr, seed.as_deref(), as_of)?,
         Command::Models => {
             for (name, text) in homeward::scoring::BUILTIN {
                 let m = Model::from_toml(text, name)?;
