@@ -331,6 +331,33 @@ impl AppState {
     }
 }
 
+/// What an authorised matching request works with.
+struct Granted {
+    key: ApiKey,
+    data: Arc<DataSet>,
+    declines: Vec<(String, String)>,
+}
+
+/// Authenticates, authorises reading child `id` (auditing refusals) and
+/// loads the current data set and declines.
+fn grant(
+    st: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    action: &str,
+    rid: &RequestId,
+) -> Result<Granted, Problem> {
+    let key = authenticate(&st.store, headers, rid)?;
+    authorize_child(&st.store, &key, id, action, rid)?;
+    let data = st.dataset().map_err(|e| Problem::internal(e, rid))?;
+    let declines = st.store.declines().map_err(|e| Problem::internal(e, rid))?;
+    Ok(Granted {
+        key,
+        data,
+        declines,
+    })
+}
+
 async fn matches(
     State(st): State<Arc<AppState>>,
     Extension(rid): Extension<RequestId>,
@@ -357,14 +384,12 @@ async fn matches(
     let r2 = rid.clone();
     blocking(&rid, move || {
         let rid = r2;
-        let key = authenticate(&st.store, &headers, &rid)?;
         let action = "GET /v1/children/{id}/matches";
-        authorize_child(&st.store, &key, &id, action, &rid)?;
-        let data = st.dataset().map_err(|e| Problem::internal(e, &rid))?;
-        let declines = st
-            .store
-            .declines()
-            .map_err(|e| Problem::internal(e, &rid))?;
+        let Granted {
+            key,
+            data,
+            declines,
+        } = grant(&st, &headers, &id, action, &rid)?;
         let Some(cix) = data.child_ix(&id) else {
             return Err(Problem::new(
                 StatusCode::NOT_FOUND,
@@ -400,14 +425,12 @@ async fn explain(
     let r2 = rid.clone();
     blocking(&rid, move || {
         let rid = r2;
-        let key = authenticate(&st.store, &headers, &rid)?;
         let action = "GET /v1/children/{id}/matches/{carer}";
-        authorize_child(&st.store, &key, &id, action, &rid)?;
-        let data = st.dataset().map_err(|e| Problem::internal(e, &rid))?;
-        let declines = st
-            .store
-            .declines()
-            .map_err(|e| Problem::internal(e, &rid))?;
+        let Granted {
+            key,
+            data,
+            declines,
+        } = grant(&st, &headers, &id, action, &rid)?;
         // Matching ranks households of every region (a child may be placed
         // outside the officer's region), so any household can be explained.
         let (Some(cix), Some(hix)) = (data.child_ix(&id), data.carer_ix(&carer)) else {
