@@ -759,19 +759,33 @@ impl Store {
         fields: Map<String, Value>,
     ) -> Result<Record, StoreError> {
         let id = record_id(kind, &fields)?;
-        let key = (kind, id);
-        let (after, (), _) = self.change(|before| {
-            if before.contains_key(&key) {
+        self.put((kind, id), fields, |before, key| {
+            if before.contains_key(key) {
                 return Err(StoreError::AlreadyExists {
                     kind,
                     id: key.1.clone(),
                 });
             }
+            Ok(1)
+        })
+    }
+
+    /// Writes `fields` as record `key` at the version `version` computes
+    /// from the records before the change (or refuses), validating the
+    /// whole result, and returns the stored record.
+    fn put(
+        &self,
+        key: (RecordKind, String),
+        fields: Map<String, Value>,
+        version: impl FnOnce(&All, &(RecordKind, String)) -> Result<i64, StoreError>,
+    ) -> Result<Record, StoreError> {
+        let (after, (), _) = self.change(|before| {
+            let version = version(before, &key)?;
             let mut after = before.clone();
             after.insert(
                 key.clone(),
                 Stored {
-                    version: 1,
+                    version,
                     region: None,
                     fields: Arc::new(fields),
                 },
@@ -781,7 +795,7 @@ impl Store {
         after
             .get(&key)
             .map(|s| to_record(&key, s))
-            .ok_or_else(|| StoreError::Corrupt("created record vanished".into()))
+            .ok_or_else(|| StoreError::Corrupt("written record vanished".into()))
     }
 
     /// Replaces a record's fields (version + 1); with `if_version`, only if
@@ -813,25 +827,9 @@ impl Store {
                 "ids cannot change; create a new record instead",
             ));
         }
-        let key = (kind, id.to_owned());
-        let (after, (), _) = self.change(|before| {
-            let cur = current(before, &key, if_version)?;
-            let version = cur.version + 1;
-            let mut after = before.clone();
-            after.insert(
-                key.clone(),
-                Stored {
-                    version,
-                    region: None,
-                    fields: Arc::new(fields),
-                },
-            );
-            Ok((after, ()))
-        })?;
-        after
-            .get(&key)
-            .map(|s| to_record(&key, s))
-            .ok_or_else(|| StoreError::Corrupt("updated record vanished".into()))
+        self.put((kind, id.to_owned()), fields, |before, key| {
+            Ok(current(before, key, if_version)?.version + 1)
+        })
     }
 
     /// Deletes a record; fails with [`StoreError::Conflict`] when other
