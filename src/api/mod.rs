@@ -1,30 +1,78 @@
-//! HTTP service (first slice of issue 4): ranked, explained matches over
-//! `/v1`, with API keys from the store, officers limited to their regions,
-//! an audit row for every read of child data, and RFC 9457 problem bodies.
+//! HTTP service (issue 4): ranked, explained matches, records, decisions,
+//! keys, plans and simulations over `/v1`, with API keys from the store,
+//! officers limited to their regions, an audit row for every read or change
+//! of child data, RFC 9457 problem bodies, per-key rate limits, request
+//! timeouts, Prometheus metrics and an OpenAPI 3.1 document.
 //!
-//! Endpoints: `GET /livez`, `GET /readyz` (store ping), `GET
-//! /v1/children/{id}/matches?k=10&model=default` (officer, admin), `GET
-//! /v1/children/{id}/matches/{carer}` (explain one pair). Every response
-//! carries `X-Request-Id`; every error is `application/problem+json` with
-//! the request id. Store calls run on tokio's blocking pool.
+//! Layout: this module holds the shared state, the middleware and the
+//! helpers every handler uses (authentication, audit, problems); each group
+//! of endpoints lives in its own module and contributes its routes and their
+//! OpenAPI description through [`utoipa_axum::router::OpenApiRouter`].
+//! Store calls and solves run off the async runtime (tokio's blocking pool
+//! or the job workers).
+
+mod decisions;
+mod jobs;
+mod keys;
+mod matching;
+mod metrics;
+mod openapi;
+mod records;
 
 use crate::domain::DataSet;
-use crate::io::report;
 use crate::scoring::{Model, Scorer};
-use crate::store::{ApiKey, AuditEvent, RecordKind, Role, Store, StoreError};
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use crate::store::{ApiKey, AuditEvent, Role, Store, StoreError};
+use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
+use axum::{Extension, Json, Router};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use utoipa::ToSchema;
+
+pub use openapi::openapi_json;
 
 /// Largest `k` a matches request may ask for.
 pub const MAX_K: usize = 100;
+
+/// Limits and resources of the service (`homeward serve` flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest request body, bytes (the import endpoint allows 8×).
+    pub body_limit: usize,
+    /// Longest time a request may take before it is answered 503.
+    pub timeout: Duration,
+    /// Requests per second per API key (bursts up to the same number);
+    /// `None`: unlimited.
+    pub rate_limit: Option<NonZeroU32>,
+    /// Plan and simulation jobs queued or running at once; more get 429.
+    pub max_jobs: usize,
+    /// Worker threads for jobs (each job also uses rayon inside).
+    pub job_workers: usize,
+    /// Folder for simulation result files (created when needed).
+    pub work_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            body_limit: 2 * 1024 * 1024,
+            timeout: Duration::from_secs(30),
+            rate_limit: NonZeroU32::new(50),
+            max_jobs: 4,
+            job_workers: 1,
+            work_dir: std::env::temp_dir().join("homeward-jobs"),
+        }
+    }
+}
 
 /// What a cached scorer borrows: the data set of one store revision and
 /// one model.
@@ -63,15 +111,33 @@ pub struct AppState {
     request_salt: u64,
     /// Date on which ages are taken; `None` = today.
     as_of: Option<chrono::NaiveDate>,
+    config: Config,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    metrics: metrics::Metrics,
+    jobs: jobs::Jobs,
 }
 
 impl AppState {
-    /// State over an opened store; ages are taken on `as_of` (`None`:
-    /// the current date of every request).
+    /// State over an opened store with the default [`Config`]; ages are
+    /// taken on `as_of` (`None`: the current date of every request).
     pub fn new(store: Store, as_of: Option<chrono::NaiveDate>) -> Arc<Self> {
+        Self::with_config(store, as_of, Config::default())
+    }
+
+    /// State over an opened store with explicit limits.
+    pub fn with_config(
+        store: Store,
+        as_of: Option<chrono::NaiveDate>,
+        config: Config,
+    ) -> Arc<Self> {
         let salt = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
+        let limiter = config
+            .rate_limit
+            .map(|n| RateLimiter::keyed(Quota::per_second(n).allow_burst(n)));
+        let metrics = metrics::Metrics::new();
+        let jobs = jobs::Jobs::new(&config);
         Arc::new(AppState {
             store,
             snapshot: Mutex::new(None),
@@ -79,7 +145,16 @@ impl AppState {
             next_request: AtomicU64::new(1),
             request_salt: salt,
             as_of,
+            config,
+            limiter,
+            metrics,
+            jobs,
         })
+    }
+
+    /// Asks running jobs to stop (shutdown): they end as `cancelled`.
+    pub fn cancel_jobs(&self) {
+        self.jobs.cancel_all();
     }
 
     /// The scorer for `model` over the store's current revision, today's
@@ -130,6 +205,11 @@ impl AppState {
         }
         Ok((rev, data))
     }
+
+    fn as_of(&self) -> chrono::NaiveDate {
+        self.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
 }
 
 /// The request id of one request (`X-Request-Id`, taken from the request
@@ -144,10 +224,35 @@ pub struct Problem {
     title: &'static str,
     detail: String,
     request_id: String,
+    /// Seconds for `Retry-After` (429, 503).
+    retry_after: Option<u64>,
+    /// Every problem found (validation errors), each naming record and field.
+    errors: Vec<serde_json::Value>,
+}
+
+/// The body of every error response (RFC 9457 problem details).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemBody {
+    /// Always `about:blank`: the status code says what kind of problem.
+    #[schema(example = "about:blank")]
+    r#type: String,
+    /// Short summary of the status.
+    title: String,
+    /// HTTP status code.
+    status: u16,
+    /// What went wrong with this request and how to fix it.
+    detail: String,
+    /// The request's `X-Request-Id` (quote it when reporting a problem).
+    request_id: String,
+    /// Validation problems, one per record and field (422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    errors: Vec<serde_json::Value>,
 }
 
 impl Problem {
-    fn new(
+    pub(crate) fn new(
         status: StatusCode,
         title: &'static str,
         detail: impl Into<String>,
@@ -158,10 +263,13 @@ impl Problem {
             title,
             detail: detail.into(),
             request_id: rid.0.clone(),
+            retry_after: None,
+            errors: Vec::new(),
         }
     }
-    fn internal(e: impl std::fmt::Display, rid: &RequestId) -> Self {
-        tracing_free_log(&rid.0, &e.to_string());
+
+    pub(crate) fn internal(e: impl std::fmt::Display, rid: &RequestId) -> Self {
+        tracing::error!(request_id = %rid.0, error = %e, "request failed");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal error",
@@ -169,46 +277,127 @@ impl Problem {
             rid,
         )
     }
-}
 
-/// Logs an internal failure as one JSON line on stderr (no child data:
-/// store and audit errors carry ids at most).
-fn tracing_free_log(request_id: &str, message: &str) {
-    let line = serde_json::json!({"level": "error", "request_id": request_id, "message": message});
-    eprintln!("{line}");
+    pub(crate) fn not_found(detail: impl Into<String>, rid: &RequestId) -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "Not found", detail, rid)
+    }
+
+    pub(crate) fn forbidden(detail: impl Into<String>, rid: &RequestId) -> Self {
+        Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail, rid)
+    }
+
+    pub(crate) fn invalid(detail: impl Into<String>, rid: &RequestId) -> Self {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid request",
+            detail,
+            rid,
+        )
+    }
+
+    /// Adds `Retry-After: secs`.
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// A store error as the matching problem (404, 409, 412, 422 or 500).
+    pub(crate) fn from_store(e: StoreError, rid: &RequestId) -> Self {
+        match e {
+            StoreError::NotFound { kind, id } => {
+                Problem::not_found(format!("no {kind} with id {id:?}"), rid)
+            }
+            StoreError::AlreadyExists { .. } | StoreError::Conflict { .. } => {
+                Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string(), rid)
+            }
+            StoreError::VersionMismatch { current, .. } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "Precondition failed",
+                format!("{e}: the record is now at version {current} (ETag \"{current}\"); read it again and retry"),
+                rid,
+            ),
+            StoreError::Invalid { errors } => {
+                let mut p = Problem::invalid(
+                    format!("{} problem(s) found; nothing was written", errors.len()),
+                    rid,
+                );
+                p.errors = errors
+                    .iter()
+                    .map(|e| serde_json::to_value(e).unwrap_or_else(|_| e.to_string().into()))
+                    .collect();
+                p
+            }
+            other => Problem::internal(other, rid),
+        }
+    }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "requestId": self.request_id,
-        });
-        let mut res = (self.status, body.to_string()).into_response();
-        res.headers_mut().insert(
+        let body = ProblemBody {
+            r#type: "about:blank".into(),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            request_id: self.request_id,
+            errors: self.errors,
+        };
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(s) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         res
     }
 }
 
-/// The router of the service over `state`.
+/// A JSON request body; axum's plain-text rejections (malformed JSON,
+/// wrong content type, body too large) become problems.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let rid = request_id_of(&req);
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => {
+                let status = e.status();
+                let title = status.canonical_reason().unwrap_or("Bad request");
+                Err(Problem::new(status, title, e.body_text(), &rid))
+            }
+        }
+    }
+}
+
+fn request_id_of(req: &Request) -> RequestId {
+    req.extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId("-".into()))
+}
+
+/// The router of the service over `state`: every endpoint, `/openapi.json`
+/// and `/docs`.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/livez", get(livez))
-        .route("/readyz", get(readyz))
-        .route("/v1/children/{id}/matches", get(matches))
-        .route("/v1/children/{id}/matches/{carer}", get(explain))
+    let body_limit = state.config.body_limit;
+    let (api, doc) = openapi::api_router(body_limit).split_for_parts();
+    let doc = Arc::new(doc);
+    api.route_layer(middleware::from_fn(matched_route))
+        .merge(openapi::docs_router(doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), timeout))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             request_id,
@@ -216,7 +405,42 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// The route template of a matched request, for logs and metrics.
+#[derive(Clone)]
+struct RouteName(String);
+
+async fn matched_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut res = next.run(req).await;
+    if let Some(r) = route {
+        res.extensions_mut().insert(RouteName(r));
+    }
+    res
+}
+
+async fn timeout(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let rid = request_id_of(&req);
+    match tokio::time::timeout(st.config.timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Timed out",
+            format!(
+                "the request took longer than {} s and was abandoned; retry later",
+                st.config.timeout.as_secs_f64()
+            ),
+            &rid,
+        )
+        .retry_after(1)
+        .into_response(),
+    }
+}
+
 async fn request_id(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
     let given = req
         .headers()
         .get("x-request-id")
@@ -232,16 +456,34 @@ async fn request_id(State(st): State<Arc<AppState>>, mut req: Request, next: Nex
         let n = st.next_request.fetch_add(1, Ordering::Relaxed);
         format!("{:08x}-{n:08}", st.request_salt as u32)
     });
+    let method = req.method().clone();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
+    // Logs name the route template, never the path: ids of children stay
+    // out of the logs.
+    let route = res
+        .extensions()
+        .get::<RouteName>()
+        .map_or("unmatched", |r| r.0.as_str());
+    let secs = started.elapsed().as_secs_f64();
+    st.metrics
+        .observe(method.as_str(), route, res.status().as_u16(), secs);
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        route,
+        status = res.status().as_u16(),
+        ms = secs * 1000.0,
+        "request"
+    );
     res
 }
 
 async fn not_found(Extension(rid): Extension<RequestId>) -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "Not found", "no such resource", &rid)
+    Problem::not_found("no such resource", &rid)
 }
 
 async fn method_not_allowed(Extension(rid): Extension<RequestId>) -> Problem {
@@ -253,28 +495,8 @@ async fn method_not_allowed(Extension(rid): Extension<RequestId>) -> Problem {
     )
 }
 
-async fn livez() -> &'static str {
-    "ok"
-}
-
-async fn readyz(
-    State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-) -> Result<&'static str, Problem> {
-    let store = st.store.clone();
-    match tokio::task::spawn_blocking(move || store.ping()).await {
-        Ok(Ok(())) => Ok("ready"),
-        _ => Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Not ready",
-            "the store does not answer",
-            &rid,
-        )),
-    }
-}
-
 /// Runs `f` on the blocking pool, mapping a panic or cancellation to 500.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     rid: &RequestId,
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
@@ -292,8 +514,13 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| key.trim().to_owned())
 }
 
-/// The caller's key, or 401.
-fn authenticate(store: &Store, headers: &HeaderMap, rid: &RequestId) -> Result<ApiKey, Problem> {
+/// The caller's key (401 without a valid one), within its rate limit
+/// (429 with `Retry-After` beyond it). Blocking: call on the blocking pool.
+pub(crate) fn authenticate(
+    st: &AppState,
+    headers: &HeaderMap,
+    rid: &RequestId,
+) -> Result<ApiKey, Problem> {
     let unauthorized =
         |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail, rid);
     let Some(secret) = bearer(headers) else {
@@ -301,19 +528,55 @@ fn authenticate(store: &Store, headers: &HeaderMap, rid: &RequestId) -> Result<A
             "send an API key as `Authorization: Bearer <key>`",
         ));
     };
-    match store.authenticate(&secret) {
-        Ok(Some(k)) if !k.revoked => Ok(k),
-        Ok(_) => Err(unauthorized("unknown or revoked API key")),
-        Err(e) => Err(Problem::internal(e, rid)),
+    let key = match st.store.authenticate(&secret) {
+        Ok(Some(k)) if !k.revoked => k,
+        Ok(_) => return Err(unauthorized("unknown or revoked API key")),
+        Err(e) => return Err(Problem::internal(e, rid)),
+    };
+    if let Some(limiter) = &st.limiter {
+        if let Err(not_until) = limiter.check_key(&key.id) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return Err(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                "this API key is over its rate limit; retry after the given seconds",
+                rid,
+            )
+            .retry_after(wait.as_secs_f64().ceil() as u64));
+        }
+    }
+    Ok(key)
+}
+
+/// Authenticates and requires one of `roles` (403 otherwise).
+pub(crate) fn require(
+    st: &AppState,
+    headers: &HeaderMap,
+    roles: &[Role],
+    what: &str,
+    rid: &RequestId,
+) -> Result<ApiKey, Problem> {
+    let key = authenticate(st, headers, rid)?;
+    if roles.contains(&key.role) {
+        Ok(key)
+    } else {
+        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+        Err(Problem::forbidden(
+            format!("{what} is for the roles {}", names.join(", ")),
+            rid,
+        ))
     }
 }
 
-/// Audits a read of child data; a failed audit write fails the request.
-fn audit(
+/// Appends an audit row about child data (`child`: the child concerned,
+/// if one); a failed audit write fails the request.
+pub(crate) fn audit(
     store: &Store,
     key: &ApiKey,
     action: &str,
-    child: &str,
+    child: Option<&str>,
     rid: &RequestId,
     outcome: &str,
 ) -> Result<(), Problem> {
@@ -322,7 +585,7 @@ fn audit(
             actor: key.id.clone(),
             role: key.role.as_str().to_owned(),
             action: action.to_owned(),
-            child_id: Some(child.to_owned()),
+            child_id: child.map(str::to_owned),
             request_id: rid.0.clone(),
             outcome: outcome.to_owned(),
         })
@@ -330,181 +593,13 @@ fn audit(
         .map_err(|e| Problem::internal(e, rid))
 }
 
-/// Checks role and region for reading child `id`; audits refusals.
-fn authorize_child(
-    store: &Store,
-    key: &ApiKey,
-    id: &str,
-    action: &str,
-    rid: &RequestId,
-) -> Result<(), Problem> {
-    if key.role == Role::Planner {
-        audit(store, key, action, id, rid, "403")?;
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "matches are for officers and admins; planners use plans",
-            rid,
-        ));
-    }
-    let record = store
-        .get(RecordKind::Child, id)
-        .map_err(|e| Problem::internal(e, rid))?;
-    let visible = record.as_ref().is_some_and(|r| {
-        key.regions.is_empty() || r.region.as_ref().is_some_and(|g| key.regions.contains(g))
-    });
-    if !visible {
-        // Out-of-region children are indistinguishable from unknown ones.
-        audit(store, key, action, id, rid, "404")?;
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            format!("no child with id {id:?}"),
-            rid,
-        ));
-    }
-    Ok(())
-}
-
 /// A malformed path or query string (axum's rejection, as a problem).
-fn bad(e: impl std::fmt::Display, rid: &RequestId) -> Problem {
+pub(crate) fn bad(e: impl std::fmt::Display, rid: &RequestId) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string(), rid)
 }
 
-fn load_model(q: &HashMap<String, String>, rid: &RequestId) -> Result<Model, Problem> {
-    let name = q.get("model").map_or("default", String::as_str);
-    if !matches!(name, "default" | "serbia") {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid parameter",
-            format!("query `model`: unknown model {name:?} (built-in: default, serbia)"),
-            rid,
-        ));
-    }
-    Model::load(name).map_err(|e| Problem::internal(e, rid))
-}
-
-impl AppState {
-    fn as_of(&self) -> chrono::NaiveDate {
-        self.as_of
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
-    }
-}
-
-/// What an authorised matching request works with.
-struct Granted {
-    key: ApiKey,
-    scorer: Arc<(ScorerKey, CachedScorer)>,
-}
-
-/// Authenticates, authorises reading child `id` (auditing refusals) and
-/// gets the scorer of the current data set and declines.
-fn grant(
-    st: &AppState,
-    headers: &HeaderMap,
-    id: &str,
-    action: &str,
-    model: Model,
-    rid: &RequestId,
-) -> Result<Granted, Problem> {
-    let key = authenticate(&st.store, headers, rid)?;
-    authorize_child(&st.store, &key, id, action, rid)?;
-    let declines = st.store.declines().map_err(|e| Problem::internal(e, rid))?;
-    let scorer = st
-        .scorer(model, declines)
-        .map_err(|e| Problem::internal(e, rid))?;
-    Ok(Granted { key, scorer })
-}
-
-async fn matches(
-    State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response, Problem> {
-    let (Path(id), Query(q)) = (id.map_err(|e| bad(e, &rid))?, q.map_err(|e| bad(e, &rid))?);
-    let k = match q.get("k") {
-        None => 10,
-        Some(v) => match v.parse::<usize>() {
-            Ok(k) if (1..=MAX_K).contains(&k) => k,
-            _ => {
-                return Err(Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Invalid parameter",
-                    format!("query `k` = {v:?}: must be a whole number from 1 to {MAX_K}"),
-                    &rid,
-                ));
-            }
-        },
-    };
-    let model = load_model(&q, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
-        let action = "GET /v1/children/{id}/matches";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
-        let body = scorer.1.with_dependent(|o, scorer| {
-            let cix = o.data.child_ix(&id)?;
-            let ranking = scorer.rank(&scorer.unit_of(cix), k);
-            Some(serde_json::to_vec(&report::ranking_json(scorer, &ranking)))
-        });
-        let Some(body) = body else {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("no child with id {id:?}"),
-                &rid,
-            ));
-        };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
-        audit(&st.store, &key, action, &id, &rid, "200")?;
-        Ok(json_response(body))
-    })
-    .await
-}
-
-async fn explain(
-    State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Response, Problem> {
-    let (Path((id, carer)), Query(q)) = (
-        path.map_err(|e| bad(e, &rid))?,
-        q.map_err(|e| bad(e, &rid))?,
-    );
-    let model = load_model(&q, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
-        let action = "GET /v1/children/{id}/matches/{carer}";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
-        // Matching ranks households of every region (a child may be placed
-        // outside the officer's region), so any household can be explained.
-        let body = scorer.1.with_dependent(|o, scorer| {
-            let (cix, hix) = (o.data.child_ix(&id)?, o.data.carer_ix(&carer)?);
-            let e = scorer.explain(&scorer.unit_of(cix), hix);
-            Some(serde_json::to_vec(&report::explanation_json(scorer, &e)))
-        });
-        let Some(body) = body else {
-            audit(&st.store, &key, action, &id, &rid, "404")?;
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("no household with id {carer:?}"),
-                &rid,
-            ));
-        };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
-        audit(&st.store, &key, action, &id, &rid, "200")?;
-        Ok(json_response(body))
-    })
-    .await
-}
-
-fn json_response(body: Vec<u8>) -> Response {
+/// A JSON body with status 200.
+pub(crate) fn json_response(body: Vec<u8>) -> Response {
     let mut res = body.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -513,14 +608,20 @@ fn json_response(body: Vec<u8>) -> Response {
     res
 }
 
-/// Serves `router(state)` on `listener` until ctrl-c / SIGTERM, then lets
+/// Serves `router(state)` on `listener` until ctrl-c / SIGTERM; then stops
+/// accepting, cancels running jobs (they end `cancelled`) and lets
 /// in-flight requests finish.
 ///
 /// # Errors
 /// The listener's I/O error.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    let st = Arc::clone(&state);
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: cancelling jobs, finishing requests");
+            st.cancel_jobs();
+        })
         .await
 }
 

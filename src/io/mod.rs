@@ -19,7 +19,7 @@ use std::fmt;
 
 /// One problem in an input file: where, which field, the bad value, what is
 /// wrong and what would fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InputError {
     /// File name (`children.csv`) or JSON document.
     pub file: String,
