@@ -143,13 +143,13 @@ impl Modify for Common {
 }
 
 /// Every documented route (the document is finished by `split_for_parts`).
-pub(super) fn api_router(_body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
+pub(super) fn api_router(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(livez))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
         .merge(super::matching::routes())
-        .merge(super::records::routes())
+        .merge(super::records::routes(body_limit))
         .merge(super::decisions::routes())
         .merge(super::keys::routes())
         .merge(super::jobs::routes())

@@ -79,6 +79,52 @@ pub fn dataset_from_json_value(
     }
 }
 
+/// Validates a data set given as CSV texts by file name (`places.csv`,
+/// `children.csv`, …, as in a data-set folder), e.g. from an HTTP import.
+///
+/// # Errors
+/// Every problem found, including unknown file names.
+pub fn dataset_from_csv_texts(
+    files: &std::collections::BTreeMap<String, String>,
+) -> Result<DataSet, Vec<InputError>> {
+    let mut errors = Vec::new();
+    for name in files.keys() {
+        if !FILES.iter().any(|spec| &spec.csv_name() == name) {
+            let known: Vec<String> = FILES.iter().map(|s| s.csv_name()).collect();
+            errors.push(file_error(
+                name.strip_suffix(".csv").unwrap_or(name),
+                "unknown file of a data set",
+                &format!("use the names {}", known.join(", ")),
+            ));
+        }
+    }
+    let tables: Vec<Table> = FILES
+        .iter()
+        .map(|spec| {
+            let name = spec.csv_name();
+            match files.get(&name) {
+                Some(text) => super::table::read_csv_from(spec, &name, text.as_bytes(), &mut errors),
+                None => {
+                    if spec.required {
+                        errors.push(file_error(
+                            name.strip_suffix(".csv").unwrap_or(&name),
+                            "required file is missing",
+                            "add the file with its header row (see the data format in the README)",
+                        ));
+                    }
+                    Table::default()
+                }
+            }
+        })
+        .collect();
+    let data = tables_to_dataset(&tables, &mut errors);
+    if errors.is_empty() {
+        Ok(data)
+    } else {
+        Err(cap_errors(errors))
+    }
+}
+
 fn finish(
     path: &Path,
     tables: Vec<Table>,

@@ -181,6 +181,31 @@ impl Store {
             .map_err(|_| StoreError::Backend("audit writer stopped".into()))?
     }
 
+    /// Appends several events (committed together by the group-commit
+    /// writer); returns once every row is committed.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] (then some rows may be written, none lost
+    /// from the chain).
+    pub fn append_audit_many(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        let mut answers = Vec::with_capacity(events.len());
+        for e in events {
+            let (reply, answer) = mpsc::channel();
+            self.inner
+                .audit
+                .tx
+                .send((e.clone(), reply))
+                .map_err(|_| StoreError::Backend("audit writer is not running".into()))?;
+            answers.push(answer);
+        }
+        for answer in answers {
+            answer
+                .recv()
+                .map_err(|_| StoreError::Backend("audit writer stopped".into()))??;
+        }
+        Ok(())
+    }
+
     /// Checks the whole chain: row ids 1, 2, … without gaps, each row's
     /// `prev_hash` equal to the previous row's hash and its hash recomputed.
     ///
