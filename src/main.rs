@@ -251,7 +251,12 @@ enum Command {
         /// each request).
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
+    /// Print the HTTP API's OpenAPI 3.1 document (also served at
+    /// `/openapi.json`).
+    Openapi,
     /// Simulate a deinstitutionalisation scenario (TOML, see
     /// docs/scenario-format.md): `simulate SCENARIO.toml [--out DIR]`, or
     /// `simulate compare A.toml B.toml [--out DIR]` (common random numbers).
@@ -398,6 +403,57 @@ fn solve_instance_file(
     Ok(())
 }
 
+/// Limits of `homeward serve`.
+#[derive(clap::Args, Debug)]
+struct ServeLimits {
+    /// Requests per second per API key (bursts up to the same number);
+    /// 0 = unlimited.
+    #[arg(long, default_value_t = 50)]
+    rate_limit: u32,
+    /// Largest request body in bytes (the bulk import allows 8×).
+    #[arg(long, default_value_t = 2 * 1024 * 1024)]
+    body_limit: usize,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, default_value_t = 30.0)]
+    timeout: f64,
+    /// Plan and simulation jobs queued or running at once (more get 429).
+    #[arg(long, default_value_t = 4)]
+    max_jobs: usize,
+    /// Threads running jobs (each solve also uses every core through rayon).
+    #[arg(long, default_value_t = 1)]
+    job_workers: usize,
+    /// Folder for simulation result files (default: a folder in the
+    /// system's temporary directory).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+}
+
+impl ServeLimits {
+    fn config(&self) -> Result<homeward::api::Config> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            bail!("--timeout must be a positive number of seconds");
+        }
+        if self.max_jobs == 0 || self.job_workers == 0 {
+            bail!("--max-jobs and --job-workers must be at least 1");
+        }
+        if self.body_limit < 1024 {
+            bail!("--body-limit must be at least 1024 bytes");
+        }
+        let mut c = homeward::api::Config {
+            body_limit: self.body_limit,
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+            rate_limit: std::num::NonZeroU32::new(self.rate_limit),
+            max_jobs: self.max_jobs,
+            job_workers: self.job_workers,
+            ..homeward::api::Config::default()
+        };
+        if let Some(d) = &self.work_dir {
+            c.work_dir = d.clone();
+        }
+        Ok(c)
+    }
+}
+
 /// `homeward serve`: open (and on first start seed) the store, print the
 /// keys created on first start and the bound address, serve until ctrl-c.
 fn serve(
@@ -405,8 +461,17 @@ fn serve(
     addr: &str,
     seed: Option<&std::path::Path>,
     as_of: Option<NaiveDate>,
+    limits: &ServeLimits,
 ) -> Result<()> {
     use homeward::store::{ImportMode, Role};
+    // Logs: one JSON object per line on stderr (request ids, routes,
+    // statuses; never child data).
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
+    let config = limits.config()?;
     let store = db.open()?;
     if store.is_empty()? {
         let t = Instant::now();
@@ -458,7 +523,7 @@ fn serve(
         let bound = listener.local_addr()?;
         outln!("listening on http://{bound}");
         std::io::stdout().flush()?;
-        let state = homeward::api::AppState::new(store, as_of);
+        let state = homeward::api::AppState::with_config(store, as_of, config);
         homeward::api::serve(listener, state).await?;
         Ok(())
     })
@@ -817,7 +882,9 @@ fn run(cli: Cli) -> Result<()> {
             addr,
             seed,
             as_of,
-        } => serve(&db, &addr, seed.as_deref(), as_of)?,
+            limits,
+        } => serve(&db, &addr, seed.as_deref(), as_of, &limits)?,
+        Command::Openapi => outln!("{}", homeward::api::openapi_json()),
         Command::Models => {
             for (name, text) in homeward::scoring::BUILTIN {
                 let m = Model::from_toml(text, name)?;

@@ -117,7 +117,13 @@ async fn list(
     blocking(&rid, move || {
         let rid = r2;
         let action = "GET /v1/children/{id}/decisions";
-        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions", &rid)?;
+        let key = require(
+            &st,
+            &headers,
+            &[Role::Officer, Role::Admin],
+            "decisions",
+            &rid,
+        )?;
         if let Err(p) = visible_child(&st, &key, &id, &rid) {
             audit(&st.store, &key, action, Some(&id), &rid, "404")?;
             return Err(p);

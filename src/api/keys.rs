@@ -94,7 +94,10 @@ async fn list(
     blocking(&rid, move || {
         let rid = r2;
         require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
-        let keys = st.store.list_keys().map_err(|e| Problem::internal(e, &rid))?;
+        let keys = st
+            .store
+            .list_keys()
+            .map_err(|e| Problem::internal(e, &rid))?;
         let body: Vec<KeyBody> = keys.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
     })
@@ -126,7 +129,10 @@ async fn create(
         let ApiJson(new) = body?;
         let Some(role) = Role::parse(&new.role) else {
             return Err(Problem::invalid(
-                format!("field `role` = {:?}: use officer, planner or admin", new.role),
+                format!(
+                    "field `role` = {:?}: use officer, planner or admin",
+                    new.role
+                ),
                 &rid,
             ));
         };
@@ -136,7 +142,11 @@ async fn create(
                 &rid,
             ));
         }
-        if new.label.len() > 200 || new.regions.iter().any(|r| r.trim().is_empty() || r.len() > 200)
+        if new.label.len() > 200
+            || new
+                .regions
+                .iter()
+                .any(|r| r.trim().is_empty() || r.len() > 200)
         {
             return Err(Problem::invalid(
                 "fields `label` and `regions`: at most 200 characters, regions not blank",

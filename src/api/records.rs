@@ -10,9 +10,7 @@
 //! fields; only admins write. Every read or change of a child or sibling
 //! link is audited.
 
-use super::{
-    ApiJson, AppState, Problem, RequestId, audit, authenticate, bad, blocking, require,
-};
+use super::{ApiJson, AppState, Problem, RequestId, audit, authenticate, bad, blocking, require};
 use crate::store::{ApiKey, AuditEvent, ImportMode, ListQuery, Record, RecordKind, Role};
 use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -218,7 +216,9 @@ fn if_match(headers: &HeaderMap, rid: &RequestId) -> Result<Option<i64>, Problem
             Problem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "Precondition failed",
-                format!("`If-Match: {v}` matches no version of this record (ETags look like \"3\")"),
+                format!(
+                    "`If-Match: {v}` matches no version of this record (ETags look like \"3\")"
+                ),
                 rid,
             )
         })
@@ -257,7 +257,10 @@ async fn list(
     path: Result<Path<String>, PathRejection>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let (Path(seg), Query(q)) = (path.map_err(|e| bad(e, &rid))?, q.map_err(|e| bad(e, &rid))?);
+    let (Path(seg), Query(q)) = (
+        path.map_err(|e| bad(e, &rid))?,
+        q.map_err(|e| bad(e, &rid))?,
+    );
     let kind = kind_of(&seg, &rid)?;
     let limit = match q.get("limit") {
         None => PAGE,
@@ -350,13 +353,18 @@ async fn read(
             .get(kind, &id)
             .map_err(|e| Problem::internal(e, &rid))?
             .filter(|r| {
-                key.role != Role::Officer || !regional(kind) || in_regions(&key, r.region.as_deref())
+                key.role != Role::Officer
+                    || !regional(kind)
+                    || in_regions(&key, r.region.as_deref())
             });
         let Some(record) = record else {
             if kind == RecordKind::Child {
                 audit(&st.store, &key, &action, Some(&id), &rid, "404")?;
             }
-            return Err(Problem::not_found(format!("no {kind} with id {id:?}"), &rid));
+            return Err(Problem::not_found(
+                format!("no {kind} with id {id:?}"),
+                &rid,
+            ));
         };
         if let Some(child) = child_of(&record) {
             audit(&st.store, &key, &action, Some(&child), &rid, "200")?;
@@ -403,7 +411,14 @@ async fn create(
             .create(kind, fields)
             .map_err(|e| Problem::from_store(e, &rid))?;
         if let Some(child) = child_of(&record) {
-            audit(&st.store, &key, &format!("POST /v1/{seg}"), Some(&child), &rid, "201")?;
+            audit(
+                &st.store,
+                &key,
+                &format!("POST /v1/{seg}"),
+                Some(&child),
+                &rid,
+                "201",
+            )?;
         }
         let location = format!("/v1/{}/{}", segment_of(kind), record.id);
         let mut res = with_etag(StatusCode::CREATED, record.version, &body_of(&key, record));
@@ -457,9 +472,20 @@ async fn update(
             .update(kind, &id, version, fields)
             .map_err(|e| Problem::from_store(e, &rid))?;
         if let Some(child) = child_of(&record) {
-            audit(&st.store, &key, &format!("PUT /v1/{seg}/{{id}}"), Some(&child), &rid, "200")?;
+            audit(
+                &st.store,
+                &key,
+                &format!("PUT /v1/{seg}/{{id}}"),
+                Some(&child),
+                &rid,
+                "200",
+            )?;
         }
-        Ok(with_etag(StatusCode::OK, record.version, &body_of(&key, record)))
+        Ok(with_etag(
+            StatusCode::OK,
+            record.version,
+            &body_of(&key, record),
+        ))
     })
     .await
 }
@@ -506,7 +532,14 @@ async fn delete(
             .delete(kind, &id, version)
             .map_err(|e| Problem::from_store(e, &rid))?;
         if let Some(child) = before.as_ref().and_then(child_of) {
-            audit(&st.store, &key, &format!("DELETE /v1/{seg}/{{id}}"), Some(&child), &rid, "204")?;
+            audit(
+                &st.store,
+                &key,
+                &format!("DELETE /v1/{seg}/{{id}}"),
+                Some(&child),
+                &rid,
+                "204",
+            )?;
         }
         Ok(StatusCode::NO_CONTENT.into_response())
     })

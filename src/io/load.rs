@@ -103,7 +103,9 @@ pub fn dataset_from_csv_texts(
         .map(|spec| {
             let name = spec.csv_name();
             match files.get(&name) {
-                Some(text) => super::table::read_csv_from(spec, &name, text.as_bytes(), &mut errors),
+                Some(text) => {
+                    super::table::read_csv_from(spec, &name, text.as_bytes(), &mut errors)
+                }
                 None => {
                     if spec.required {
                         errors.push(file_error(

@@ -12,7 +12,10 @@ pub mod table;
 mod write;
 
 pub use instance_json::{read_instance_json, write_instance_json};
-pub use load::{dataset_from_csv_texts, dataset_from_json_value, load, load_csv_dir, load_json, tables_to_dataset};
+pub use load::{
+    dataset_from_csv_texts, dataset_from_json_value, load, load_csv_dir, load_json,
+    tables_to_dataset,
+};
 pub use write::{dataset_to_json_map, write_csv_dir, write_json};
 
 use std::fmt;
