@@ -181,6 +181,7 @@ async fn create(
         (status = 204, description = "Revoked"),
         (status = 403, description = "Admins only", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such key", body = super::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "A key cannot revoke itself", body = super::ProblemBody, content_type = "application/problem+json"),
     )
 )]
 async fn revoke(
@@ -193,7 +194,15 @@ async fn revoke(
     let r2 = rid.clone();
     blocking(&rid, move || {
         let rid = r2;
-        require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
+        let me = require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
+        if me.id == id {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                "a key cannot revoke itself (that would lock its holder out); use another admin key",
+                &rid,
+            ));
+        }
         match st.store.revoke_key(&id) {
             Ok(()) => {
                 tracing::info!(request_id = %rid.0, key = %id, "API key revoked");

@@ -242,7 +242,7 @@ fn audit_event(key: &ApiKey, action: &str, child: String, rid: &RequestId) -> Au
     get,
     path = "/v1/{type}",
     tag = "records",
-    params(("type" = RecordType, Path, description = "Record type"), PageQuery),
+    params(("type" = inline(RecordType), Path, description = "Record type"), PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of records", body = PageBody),
@@ -325,7 +325,7 @@ async fn list(
     path = "/v1/{type}/{id}",
     tag = "records",
     params(
-        ("type" = RecordType, Path, description = "Record type"),
+        ("type" = inline(RecordType), Path, description = "Record type"),
         ("id" = String, Path, description = "Record id"),
     ),
     security(("bearer" = [])),
@@ -381,7 +381,7 @@ async fn read(
     post,
     path = "/v1/{type}",
     tag = "records",
-    params(("type" = RecordType, Path, description = "Record type")),
+    params(("type" = inline(RecordType), Path, description = "Record type")),
     request_body(content = Object, description = "The record's fields, as in the JSON data-set document"),
     security(("bearer" = [])),
     responses(
@@ -437,7 +437,7 @@ async fn create(
     path = "/v1/{type}/{id}",
     tag = "records",
     params(
-        ("type" = RecordType, Path, description = "Record type"),
+        ("type" = inline(RecordType), Path, description = "Record type"),
         ("id" = String, Path, description = "Record id"),
         ("If-Match" = String, Header, description = "The ETag read with the record, or `*`"),
     ),
@@ -497,7 +497,7 @@ async fn update(
     path = "/v1/{type}/{id}",
     tag = "records",
     params(
-        ("type" = RecordType, Path, description = "Record type"),
+        ("type" = inline(RecordType), Path, description = "Record type"),
         ("id" = String, Path, description = "Record id"),
         ("If-Match" = String, Header, description = "The ETag read with the record, or `*`"),
     ),
