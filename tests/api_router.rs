@@ -603,7 +603,7 @@ async fn decisions_feed_declines_and_flag_hard_rule_overrides() {
         .as_array()
         .map(|m| {
             m.iter()
-                .filter_map(|x| x["carer_id"].as_str().map(str::to_owned))
+                .filter_map(|x| x["householdId"].as_str().map(str::to_owned))
                 .collect()
         })
         .unwrap_or_default();
