@@ -408,6 +408,10 @@ async fn lists_page_with_cursors_within_the_officers_regions() {
         2,
         "North: K4, K5"
     );
+    // Roads are stored too (travel times as in the CLI).
+    let r = a.call("GET", "/v1/roads", Some(&a.officer), None).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 4, "{}", r.text);
+    assert!(r.body["items"][0]["id"].as_str().unwrap().contains('~'));
     for q in ["limit=0", "limit=501", "limit=x", "cursor=zz", "cursor=abc"] {
         let r = a
             .call("GET", &format!("/v1/children?{q}"), Some(&a.admin), None)

@@ -1,5 +1,5 @@
-//! Records over `/v1/{type}`: children, carers, institutions, places and
-//! sibling links — list (cursor pages), read, create, update and delete
+//! Records over `/v1/{type}`: children, carers, institutions, places,
+//! roads and sibling links — list (cursor pages), read, create, update and delete
 //! with optimistic concurrency (`ETag` / `If-Match`), and bulk import of a
 //! whole data set (`POST /v1/import`, JSON document or CSV files,
 //! validated all-or-nothing).
@@ -56,6 +56,7 @@ enum RecordType {
     Carers,
     Institutions,
     Places,
+    Roads,
     SiblingLinks,
 }
 
@@ -65,6 +66,7 @@ fn kind_of(segment: &str, rid: &RequestId) -> Result<RecordKind, Problem> {
         "carers" => RecordKind::Carer,
         "institutions" => RecordKind::Institution,
         "places" => RecordKind::Place,
+        "roads" => RecordKind::Road,
         "sibling-links" => RecordKind::SiblingLink,
         _ => return Err(Problem::not_found("no such resource", rid)),
     })
@@ -76,6 +78,7 @@ fn segment_of(kind: RecordKind) -> &'static str {
         RecordKind::Carer => "carers",
         RecordKind::Institution => "institutions",
         RecordKind::Place => "places",
+        RecordKind::Road => "roads",
         RecordKind::SiblingLink => "sibling-links",
     }
 }
@@ -113,9 +116,11 @@ fn child_of(r: &Record) -> Option<String> {
 /// One record as served.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RecordBody {
-    /// Record kind: `child`, `carer`, `institution`, `place`, `sibling_link`.
+    /// Record kind: `child`, `carer`, `institution`, `place`, `road`,
+    /// `sibling_link`.
     kind: String,
-    /// Id (sibling links: `<child_id>~<sibling_id>`).
+    /// Id (sibling links: `<child_id>~<sibling_id>`; roads:
+    /// `<from_place_id>~<to_place_id>`).
     id: String,
     /// Version, also the `ETag`; send it as `If-Match` to update or delete.
     version: i64,

@@ -222,6 +222,25 @@ fn record_id(kind: RecordKind, fields: &Map<String, Value>) -> Result<String, St
                 format!("{b}~{a}")
             })
         }
+        RecordKind::Road => {
+            let from = text_field(fields, "from_place_id").ok_or_else(|| {
+                invalid(
+                    "from_place_id",
+                    None,
+                    "missing place id",
+                    "give from_place_id as text",
+                )
+            })?;
+            let to = text_field(fields, "to_place_id").ok_or_else(|| {
+                invalid(
+                    "to_place_id",
+                    None,
+                    "missing place id",
+                    "give to_place_id as text",
+                )
+            })?;
+            Ok(format!("{from}~{to}"))
+        }
         _ => text_field(fields, "id")
             .map(str::to_owned)
             .ok_or_else(|| invalid("id", None, "missing id", "give the record an id (text)")),
@@ -260,14 +279,21 @@ fn load_all(conn: &Connection) -> Result<All, StoreError> {
     Ok(all)
 }
 
-/// The JSON data-set document of `all`, records sorted by id.
+/// The JSON data-set document of `all`, records sorted by id. Without road
+/// records the document has no `roads` (travel is then estimated, as for a
+/// data-set folder without `roads.csv`).
 fn document(all: &All) -> Value {
     let mut doc = Map::new();
     for kind in RecordKind::ALL {
-        doc.insert(kind.doc_key().to_owned(), Value::Array(Vec::new()));
+        if kind != RecordKind::Road {
+            doc.insert(kind.doc_key().to_owned(), Value::Array(Vec::new()));
+        }
     }
     for ((kind, _), s) in all {
-        if let Some(Value::Array(items)) = doc.get_mut(kind.doc_key()) {
+        let items = doc
+            .entry(kind.doc_key())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = items {
             items.push(Value::Object((*s.fields).clone()));
         }
     }
@@ -303,7 +329,18 @@ fn regions(data: &DataSet, all: &All) -> HashMap<(RecordKind, String), Option<St
             Some(data.place(c.place).region.clone()),
         );
     }
+    let place_region: HashMap<&str, &str> = data
+        .places
+        .iter()
+        .map(|p| (p.id.0.as_str(), p.region.as_str()))
+        .collect();
     for ((kind, id), s) in all {
+        if *kind == RecordKind::Road {
+            let r = text_field(&s.fields, "from_place_id")
+                .and_then(|p| place_region.get(p))
+                .map(|r| (*r).to_owned());
+            out.insert((*kind, id.clone()), r);
+        }
         if *kind == RecordKind::SiblingLink {
             let r = text_field(&s.fields, "child_id")
                 .and_then(|c| child_region.get(c))
@@ -634,7 +671,7 @@ impl Store {
     }
 
     /// Imports `data` in one transaction, all-or-nothing; the resulting data
-    /// set is validated before commit. Roads are not stored.
+    /// set is validated before commit.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] (nothing written), [`StoreError::Backend`].

@@ -20,6 +20,8 @@ pub enum StoreTarget {
 pub enum RecordKind {
     /// A place (`places`).
     Place,
+    /// A road link between two places (`roads`); id `"<from>~<to>"`.
+    Road,
     /// An institution (`institutions`).
     Institution,
     /// A child (`children`).
@@ -32,18 +34,21 @@ pub enum RecordKind {
 
 impl RecordKind {
     /// All kinds, in load order of the data-set document.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         Self::Place,
+        Self::Road,
         Self::Institution,
         Self::Carer,
         Self::Child,
         Self::SiblingLink,
     ];
 
-    /// Stable name: `place`, `institution`, `child`, `carer`, `sibling_link`.
+    /// Stable name: `place`, `road`, `institution`, `child`, `carer`,
+    /// `sibling_link`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Place => "place",
+            Self::Road => "road",
             Self::Institution => "institution",
             Self::Child => "child",
             Self::Carer => "carer",
@@ -60,6 +65,7 @@ impl RecordKind {
     pub fn doc_key(self) -> &'static str {
         match self {
             Self::Place => "places",
+            Self::Road => "roads",
             Self::Institution => "institutions",
             Self::Child => "children",
             Self::Carer => "carers",
