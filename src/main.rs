@@ -11,6 +11,7 @@ use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::PlanOptions;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// `println!` that returns the write error instead of panicking (a closed
@@ -516,17 +517,24 @@ fn serve(
         outln!("planner key: {planner}");
     }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(async {
+    // The state outlives the runtime: its last reference (and the store's
+    // PostgreSQL connections, whose synchronous client must not be closed on
+    // an async thread) is dropped here, after the server stopped.
+    let state = homeward::api::AppState::with_config(store, as_of, config);
+    let served = Arc::clone(&state);
+    let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         let bound = listener.local_addr()?;
         outln!("listening on http://{bound}");
         std::io::stdout().flush()?;
-        let state = homeward::api::AppState::with_config(store, as_of, config);
-        homeward::api::serve(listener, state).await?;
+        homeward::api::serve(listener, served).await?;
         Ok(())
-    })
+    });
+    drop(rt);
+    drop(state);
+    result
 }
 
 fn run(cli: Cli) -> Result<()> {
