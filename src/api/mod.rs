@@ -313,7 +313,9 @@ impl Problem {
             StoreError::VersionMismatch { current, .. } => Problem::new(
                 StatusCode::PRECONDITION_FAILED,
                 "Precondition failed",
-                format!("{e}: the record is now at version {current} (ETag \"{current}\"); read it again and retry"),
+                format!(
+                    "{e}: the record is now at version {current} (ETag \"{current}\"); read it again and retry"
+                ),
                 rid,
             ),
             StoreError::Invalid { errors } => {

@@ -107,7 +107,10 @@ impl Modify for Common {
                 let params = path_params || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let body = op.request_body.is_some();
                 if secured {
-                    add("401", problem("No valid API key (`WWW-Authenticate: Bearer`)"));
+                    add(
+                        "401",
+                        problem("No valid API key (`WWW-Authenticate: Bearer`)"),
+                    );
                     add(
                         "429",
                         retry_after(problem("This API key is over its rate limit")),
@@ -124,7 +127,9 @@ impl Modify for Common {
                 add("500", problem("Internal error (nothing was completed)"));
                 add(
                     "503",
-                    retry_after(problem("The request timed out, or the store is unavailable")),
+                    retry_after(problem(
+                        "The request timed out, or the store is unavailable",
+                    )),
                 );
                 let op_rid = HeaderBuilder::new()
                     .schema(ObjectBuilder::new().schema_type(Type::String))
