@@ -449,3 +449,127 @@ fn worker(shared: &Shared) {
         shared.remove_dirs(&remove);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn jobs(max_jobs: usize, dir: &std::path::Path) -> (Jobs, Gauge) {
+        let gauge = Gauge::default();
+        let config = Config {
+            max_jobs,
+            job_workers: 1,
+            work_dir: dir.to_path_buf(),
+            ..Config::default()
+        };
+        (Jobs::new(&config, gauge.clone()), gauge)
+    }
+
+    /// A job that writes a file into its folder and lists it.
+    fn quick() -> Work {
+        Box::new(|ctx: &RunCtx| {
+            std::fs::create_dir_all(&ctx.dir).map_err(|e| e.to_string())?;
+            std::fs::write(ctx.dir.join("f.txt"), "x").map_err(|e| e.to_string())?;
+            Ok(Outcome {
+                result: serde_json::json!({}),
+                check: None,
+                files: vec!["f.txt".into()],
+            })
+        })
+    }
+
+    /// A job that runs until cancelled.
+    fn until_cancelled() -> Work {
+        Box::new(|ctx: &RunCtx| {
+            while !ctx.cancel.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err("cancelled".into())
+        })
+    }
+
+    fn wait_until(what: &str, f: impl Fn() -> bool) {
+        let t = Instant::now();
+        while !f() {
+            assert!(t.elapsed() < Duration::from_secs(20), "{what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn keeps_only_the_newest_finished_jobs_and_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jobs, gauge) = jobs(1, dir.path());
+        let mut ids = Vec::new();
+        for _ in 0..KEEP_FINISHED + 6 {
+            // One slot: each job must finish before the next is accepted.
+            let body = loop {
+                match jobs.submit(JobKind::Simulation, "k", "q".into(), quick()) {
+                    Ok(b) => break b,
+                    Err(Refusal::Full { .. }) => std::thread::sleep(Duration::from_millis(1)),
+                    Err(Refusal::Closed) => panic!("closed"),
+                }
+            };
+            ids.push(body.id);
+        }
+        let last = ids.last().unwrap().clone();
+        wait_until("last job finishes", || {
+            jobs.get(JobKind::Simulation, &last, None)
+                .is_some_and(|j| j.status == JobStatus::Succeeded)
+        });
+        assert_eq!(jobs.list(JobKind::Simulation, None).len(), KEEP_FINISHED);
+        for (i, id) in ids.iter().enumerate() {
+            let kept = i >= 6;
+            assert_eq!(
+                jobs.get(JobKind::Simulation, id, None).is_some(),
+                kept,
+                "{i}"
+            );
+            assert_eq!(dir.path().join(id).exists(), kept, "{i}");
+        }
+        assert!(jobs.file(&last, "f.txt", Some("k")).is_some());
+        assert!(jobs.file(&last, "f.txt", Some("other")).is_none());
+        assert!(jobs.file(&last, "g.txt", None).is_none());
+        assert_eq!(gauge.get(), 0);
+    }
+
+    #[test]
+    fn cancel_all_stops_running_and_queued_jobs_and_refuses_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jobs, gauge) = jobs(3, dir.path());
+        let running = jobs
+            .submit(JobKind::Plan, "k", "r".into(), until_cancelled())
+            .unwrap()
+            .id;
+        wait_until("first job starts", || {
+            jobs.get(JobKind::Plan, &running, None)
+                .is_some_and(|j| j.status == JobStatus::Running)
+        });
+        let queued = jobs
+            .submit(JobKind::Plan, "k", "q".into(), quick())
+            .unwrap()
+            .id;
+        assert_eq!(gauge.get(), 2);
+        jobs.cancel_all();
+        assert!(matches!(
+            jobs.submit(JobKind::Plan, "k", "n".into(), quick()),
+            Err(Refusal::Closed)
+        ));
+        let q = jobs.get(JobKind::Plan, &queued, None).unwrap();
+        assert_eq!(q.status, JobStatus::Cancelled);
+        assert!(q.started_at.is_none() && q.finished_at.is_some());
+        wait_until("running job stops", || {
+            jobs.get(JobKind::Plan, &running, None)
+                .is_some_and(|j| j.finished_at.is_some())
+        });
+        let r = jobs.get(JobKind::Plan, &running, None).unwrap();
+        assert_eq!(r.status, JobStatus::Cancelled);
+        assert!(r.error.is_none());
+        assert_eq!(gauge.get(), 0);
+        assert!(matches!(
+            jobs.cancel(JobKind::Plan, &running, None),
+            Err(CancelError::Finished(JobStatus::Cancelled))
+        ));
+    }
+}
