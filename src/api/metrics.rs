@@ -27,7 +27,6 @@ pub(crate) struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     /// Plan and simulation jobs queued or running.
-    #[allow(dead_code)] // TEMP until the job queue lands
     pub(crate) jobs_active: Gauge,
 }
 

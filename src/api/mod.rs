@@ -137,7 +137,7 @@ impl AppState {
             .rate_limit
             .map(|n| RateLimiter::keyed(Quota::per_second(n).allow_burst(n)));
         let metrics = metrics::Metrics::new();
-        let jobs = jobs::Jobs::new(&config);
+        let jobs = jobs::Jobs::new(&config, metrics.jobs_active.clone());
         Arc::new(AppState {
             store,
             snapshot: Mutex::new(None),

@@ -62,7 +62,10 @@ pub struct ScenarioSpec {
     /// What the scenario tests, for the report.
     #[serde(default)]
     pub description: String,
-    /// Data set folder or JSON file, relative to the scenario file.
+    /// Data set folder or JSON file, relative to the scenario file
+    /// (required in files; must be absent in scenarios given with their
+    /// data set, [`Scenario::from_toml_with_data`]).
+    #[serde(default)]
     pub data: String,
     /// First simulated date (month 0: the initial plan).
     #[serde(deserialize_with = "de_date")]
@@ -497,18 +500,21 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::load`].
     pub fn from_toml(text: &str, source: &str, base: &Path) -> Result<Scenario, ScenarioError> {
-        let spec: ScenarioSpec = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
-            path: source.to_owned(),
-            message: e.to_string(),
-        })?;
+        let spec = parse_spec(text, source)?;
         let mut errors = validate_spec(&spec);
-        let data_path = base.join(&spec.data);
+        if spec.data.trim().is_empty() {
+            errors.push(
+                "data: missing; give the start data set, a folder or JSON file relative to the scenario file"
+                    .into(),
+            );
+        }
         if !errors.is_empty() {
             return Err(ScenarioError::Invalid {
                 path: source.to_owned(),
                 errors,
             });
         }
+        let data_path = base.join(&spec.data);
         let data = crate::io::load(&data_path).map_err(|e| ScenarioError::Data {
             path: source.to_owned(),
             message: format!("data = {:?} ({}): {e}", spec.data, data_path.display()),
@@ -518,10 +524,67 @@ impl Scenario {
         } else {
             spec.policy.model.clone()
         };
-        let mut model = Model::load(&model_arg).map_err(|e| ScenarioError::Model {
+        let model = Model::load(&model_arg).map_err(|e| ScenarioError::Model {
             path: source.to_owned(),
             message: format!("{:?}: {e}", spec.policy.model),
         })?;
+        Self::resolve(spec, source, data, model)
+    }
+
+    /// Parses and validates scenario text that starts from `data` (e.g. a
+    /// service's current data set) instead of a data set it names. Reads no
+    /// file: the `data` key is rejected (remove it) and `policy.model` must
+    /// be a built-in model name (`default`, `serbia`), not a path.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`] (never [`ScenarioError::Read`] or
+    /// [`ScenarioError::Data`]).
+    pub fn from_toml_with_data(
+        text: &str,
+        source: &str,
+        data: DataSet,
+    ) -> Result<Scenario, ScenarioError> {
+        let spec = parse_spec(text, source)?;
+        let mut errors = validate_spec(&spec);
+        if !spec.data.is_empty() {
+            errors.push(format!(
+                "data = {:?}: not allowed here, the scenario starts from the given data set; remove the key",
+                spec.data
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ScenarioError::Invalid {
+                path: source.to_owned(),
+                errors,
+            });
+        }
+        let builtin = crate::scoring::BUILTIN.map(|b| b.0);
+        if !builtin.contains(&spec.policy.model.as_str()) {
+            return Err(ScenarioError::Model {
+                path: source.to_owned(),
+                message: format!(
+                    "{:?}: only a built-in model can be used here ({})",
+                    spec.policy.model,
+                    builtin.join(", ")
+                ),
+            });
+        }
+        let model = Model::load(&spec.policy.model).map_err(|e| ScenarioError::Model {
+            path: source.to_owned(),
+            message: format!("{:?}: {e}", spec.policy.model),
+        })?;
+        Self::resolve(spec, source, data, model)
+    }
+
+    /// Applies the policy's overrides to `model` and resolves closures and
+    /// recruitment against `data`.
+    fn resolve(
+        spec: ScenarioSpec,
+        source: &str,
+        data: DataSet,
+        mut model: Model,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut errors = Vec::new();
         let o = &spec.policy.priority;
         let p = &mut model.priority;
         for (dst, src, key) in [
@@ -710,6 +773,14 @@ impl Scenario {
             .checked_add_months(Months::new(k * self.spec.step_months))
             .unwrap_or(NaiveDate::MAX)
     }
+}
+
+/// The scenario text as written (TOML syntax, keys and types).
+fn parse_spec(text: &str, source: &str) -> Result<ScenarioSpec, ScenarioError> {
+    toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+        path: source.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn rate(errors: &mut Vec<String>, key: &str, v: f64, max: f64) {
