@@ -180,7 +180,7 @@ async fn plan_job_runs_to_a_plan_the_checker_accepts() {
         &app,
         "/v1/plans",
         &app.planner,
-        json!({ "region": "South", "time_limit_secs": 20, "alternatives": 2 }),
+        json!({ "region": "South", "timeLimitSecs": 20, "alternatives": 2 }),
     )
     .await;
     assert!(id.starts_with("p_"), "{id}");
@@ -231,8 +231,8 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
         (json!({ "region": "South", "children": ["K1"] }), "region"),
         (json!({ "children": ["K1", "NOPE"] }), "children"),
         (json!({ "children": [] }), "children"),
-        (json!({ "time_limit_secs": 0 }), "time_limit_secs"),
-        (json!({ "time_limit_secs": 301 }), "time_limit_secs"),
+        (json!({ "timeLimitSecs": 0 }), "timeLimitSecs"),
+        (json!({ "timeLimitSecs": 301 }), "timeLimitSecs"),
         (json!({ "gap": 1.0 }), "gap"),
         (json!({ "alternatives": 6 }), "alternatives"),
         (json!({ "model": "x" }), "model"),
@@ -248,7 +248,7 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
         &app,
         "/v1/plans",
         k,
-        json!({ "region": "Atlantis", "gap": -1, "time_limit_secs": 1000 }),
+        json!({ "region": "Atlantis", "gap": -1, "timeLimitSecs": 1000 }),
     )
     .await
     .problem(StatusCode::UNPROCESSABLE_ENTITY);

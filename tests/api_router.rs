@@ -207,8 +207,28 @@ async fn authorisation_matrix_role_by_endpoint() {
         (
             "POST",
             "/v1/children/K1/decisions".into(),
-            Some(json!({"carer_id": "H7", "decision": "declined", "reason": "too far"})),
+            Some(json!({"carerId": "H7", "decision": "declined", "reason": "too far"})),
             [401, 201, 201, 403],
+        ),
+        (
+            "POST",
+            "/v1/plans".into(),
+            Some(json!({"region": "South", "timeLimitSecs": 5})),
+            [401, 202, 403, 202],
+        ),
+        ("GET", "/v1/plans".into(), None, [401, 200, 403, 200]),
+        (
+            "GET",
+            "/v1/plans/p_0000000000000000".into(),
+            None,
+            [401, 404, 403, 404],
+        ),
+        ("GET", "/v1/simulations".into(), None, [401, 200, 403, 200]),
+        (
+            "POST",
+            "/v1/simulations".into(),
+            Some(json!({"scenario": "name = 1"})),
+            [401, 422, 403, 422],
         ),
         ("GET", "/v1/keys".into(), None, [401, 200, 403, 403]),
         (
@@ -416,7 +436,7 @@ async fn lists_page_with_cursors_within_the_officers_regions() {
         let items = r.body["items"].as_array().unwrap();
         assert!(items.len() <= 2);
         ids.extend(items.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
-        match r.body["next_cursor"].as_str() {
+        match r.body["nextCursor"].as_str() {
             Some(c) => uri = format!("/v1/children?limit=2&cursor={c}"),
             None => break,
         }
@@ -652,21 +672,21 @@ async fn decisions_feed_declines_and_flag_hard_rule_overrides() {
             Some(body),
         )
     };
-    let r = decide(json!({"carer_id": excluded, "decision": "accepted"})).await;
+    let r = decide(json!({"carerId": excluded, "decision": "accepted"})).await;
     assert_eq!(r.status, 422, "accepting an excluded pair: {}", r.text);
-    let r = decide(json!({"carer_id": excluded, "decision": "overridden"})).await;
+    let r = decide(json!({"carerId": excluded, "decision": "overridden"})).await;
     assert_eq!(r.status, 422, "an override needs a reason: {}", r.text);
-    let r = decide(json!({"carer_id": excluded, "decision": "overridden", "reason": "emergency"}))
-        .await;
+    let r =
+        decide(json!({"carerId": excluded, "decision": "overridden", "reason": "emergency"})).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["flagged"], true);
-    let r = decide(json!({"carer_id": "H404", "decision": "declined"})).await;
+    let r = decide(json!({"carerId": "H404", "decision": "declined"})).await;
     assert_eq!(r.status, 404);
-    let r = decide(json!({"carer_id": "H1", "decision": "maybe"})).await;
+    let r = decide(json!({"carerId": "H1", "decision": "maybe"})).await;
     assert_eq!(r.status, 422);
     if let Some(first) = ranked.first() {
         let r =
-            decide(json!({"carer_id": first, "decision": "declined", "reason": "family said no"}))
+            decide(json!({"carerId": first, "decision": "declined", "reason": "family said no"}))
                 .await;
         assert_eq!(r.status, 201, "{}", r.text);
         assert_eq!(r.body["flagged"], false);
@@ -693,7 +713,7 @@ async fn decisions_feed_declines_and_flag_hard_rule_overrides() {
             "POST",
             "/v1/children/K1/decisions",
             Some(&a.north),
-            Some(json!({"carer_id": "H1", "decision": "declined"})),
+            Some(json!({"carerId": "H1", "decision": "declined"})),
         )
         .await;
     assert_eq!(r.status, 404);

@@ -132,7 +132,7 @@ fn acknowledged_writes_survive_kill_9() {
             officer.clone(),
         );
         std::thread::spawn(move || {
-            let body = r#"{"carer_id":"H7","decision":"declined","reason":"load test"}"#;
+            let body = r#"{"carerId":"H7","decision":"declined","reason":"load test"}"#;
             while !stop.load(Ordering::Relaxed) {
                 match request(
                     &addr,

@@ -26,7 +26,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<AppState>> {
 
 /// A decision to record.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct DecisionRequest {
     /// The household proposed.
     carer_id: String,
@@ -42,6 +42,7 @@ struct DecisionRequest {
 
 /// A recorded decision.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct DecisionBody {
     /// Row number.
     id: i64,
@@ -187,7 +188,7 @@ async fn record(
         });
         let Some(eligible) = eligible else {
             return Err(Problem::not_found(
-                format!("no household with id {:?}", req.carer_id),
+                format!("field `carerId`: no household with id {:?}", req.carer_id),
                 &rid,
             ));
         };

@@ -220,7 +220,7 @@ pub(crate) struct JobList {
 /// Body of `POST /v1/plans`. Every field is optional: `{}` plans every
 /// child under the default model within 30 s.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct PlanRequest {
     /// Plan the children living in this region (the region of their
     /// institution or current place), with their sibling groups.
@@ -582,9 +582,9 @@ fn validate_plan(
     let time_limit = req.time_limit_secs.unwrap_or(DEFAULT_TIME_LIMIT_SECS);
     if !(time_limit.is_finite() && time_limit > 0.0 && time_limit <= MAX_TIME_LIMIT_SECS) {
         errors.push((
-            "time_limit_secs",
+            "timeLimitSecs",
             format!(
-                "time_limit_secs = {time_limit}: must be above 0 and at most {MAX_TIME_LIMIT_SECS} seconds"
+                "timeLimitSecs = {time_limit}: must be above 0 and at most {MAX_TIME_LIMIT_SECS} seconds"
             ),
         ));
     }

@@ -22,6 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<AppState>> {
 
 /// An API key (never its secret).
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct KeyBody {
     /// Public key id (`k_…`).
     id: String,

@@ -155,6 +155,7 @@ fn body_of(key: &ApiKey, r: Record) -> RecordBody {
 
 /// A page of records.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 struct PageBody {
     /// Records ordered by id.
     items: Vec<RecordBody>,
@@ -169,7 +170,7 @@ struct PageBody {
 struct PageQuery {
     /// Records per page (1–500, default 50).
     limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `nextCursor` of the previous page.
     cursor: Option<String>,
 }
 
