@@ -241,7 +241,9 @@ fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
     let model = Model::load("serbia").unwrap();
     let mut o = options();
     o.alternatives = 0;
-    o.solve.time_limit = Some(std::time::Duration::from_secs(3));
+    // Long enough for the first incumbent in a debug build on a loaded
+    // 2-core machine (3 s failed under a parallel release build).
+    o.solve.time_limit = Some(std::time::Duration::from_secs(8));
     let (p, doc) = planned(&data, &model, &o);
     assert!(doc.children_placed > 900, "{}", doc.children_placed);
     // Whatever the status, the bound is proved and the gap is reported.
