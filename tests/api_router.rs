@@ -775,3 +775,19 @@ async fn docs_and_metrics_are_served() {
     assert!(r.text.contains("route=\"/v1/{type}\""), "{}", r.text);
     assert!(!r.text.contains("K1"), "no child ids in metrics");
 }
+
+#[tokio::test]
+async fn slow_requests_time_out_as_503_problems() {
+    // A zero timeout: requests that finish on their first poll (livez)
+    // pass; anything that waits for the store is abandoned with 503.
+    let a = app_with(Config {
+        rate_limit: None,
+        timeout: std::time::Duration::ZERO,
+        ..Config::default()
+    });
+    let r = a.call("GET", "/livez", None, None).await;
+    assert_eq!(r.status, 200);
+    let r = a.call("GET", "/v1/children", Some(&a.admin), None).await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+}
