@@ -107,6 +107,11 @@ pub struct AppState {
     store: Store,
     /// The validated data set of the store's latest revision.
     snapshot: Mutex<Option<(i64, Arc<DataSet>)>>,
+    /// Held while a data set or scorer is built, so that concurrent cache
+    /// misses (a cold start under load) build it once instead of each.
+    building: Mutex<()>,
+    /// The same for the data set (taken inside `building` by `scorer`).
+    snapshot_building: Mutex<()>,
     next_request: AtomicU64,
     request_salt: u64,
     /// Date on which ages are taken; `None` = today.
@@ -141,6 +146,8 @@ impl AppState {
         Arc::new(AppState {
             store,
             snapshot: Mutex::new(None),
+            building: Mutex::new(()),
+            snapshot_building: Mutex::new(()),
             scorers: Mutex::new(HashMap::new()),
             next_request: AtomicU64::new(1),
             request_salt: salt,
@@ -171,10 +178,18 @@ impl AppState {
             as_of: self.as_of(),
             declines,
         };
-        if let Ok(cache) = self.scorers.lock() {
-            if let Some(c) = cache.get(&key.model).filter(|c| c.0 == key) {
-                return Ok(Arc::clone(c));
-            }
+        let cached = || {
+            self.scorers
+                .lock()
+                .ok()
+                .and_then(|cache| cache.get(&key.model).filter(|c| c.0 == key).map(Arc::clone))
+        };
+        if let Some(c) = cached() {
+            return Ok(c);
+        }
+        let _building = self.building.lock();
+        if let Some(c) = cached() {
+            return Ok(c);
         }
         let owner = ScorerOwner { data, model };
         let (as_of, declines) = (key.as_of, key.declines.clone());
@@ -191,12 +206,20 @@ impl AppState {
     /// The data set of the store's current revision (cached per revision).
     fn dataset(&self) -> Result<(i64, Arc<DataSet>), StoreError> {
         let rev = self.store.revision()?;
-        if let Ok(guard) = self.snapshot.lock() {
-            if let Some((r, d)) = guard.as_ref() {
-                if *r == rev {
-                    return Ok((rev, Arc::clone(d)));
-                }
-            }
+        let cached = || {
+            self.snapshot.lock().ok().and_then(|guard| {
+                guard
+                    .as_ref()
+                    .filter(|(r, _)| *r == rev)
+                    .map(|(_, d)| Arc::clone(d))
+            })
+        };
+        if let Some(d) = cached() {
+            return Ok((rev, d));
+        }
+        let _building = self.snapshot_building.lock();
+        if let Some(d) = cached() {
+            return Ok((rev, d));
         }
         let (data, rev) = self.store.dataset()?;
         let data = Arc::new(data);
