@@ -114,9 +114,7 @@ async fn list(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
     let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let action = "GET /v1/children/{id}/decisions";
         let key = require(
             &st,
@@ -162,9 +160,7 @@ async fn record(
     body: Result<ApiJson<DecisionRequest>, Problem>,
 ) -> Result<Response, Problem> {
     let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let action = "POST /v1/children/{id}/decisions";
         let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions", &rid)?;
         let ApiJson(req) = body?;

@@ -508,9 +508,7 @@ async fn get_job(
     kind: JobKind,
 ) -> Result<Response, Problem> {
     let Path(id) = id.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
         let job = st
             .jobs
@@ -533,9 +531,7 @@ async fn cancel_job(
     kind: JobKind,
 ) -> Result<Response, Problem> {
     let Path(id) = id.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
         match st.jobs.cancel(kind, &id, viewer(&key)) {
             Ok(job) => respond(StatusCode::OK, &job, None, &rid),
@@ -561,9 +557,7 @@ async fn list_jobs(
     headers: HeaderMap,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
         let jobs = st.jobs.list(kind, viewer(&key));
         respond(StatusCode::OK, &JobList { jobs }, None, &rid)
@@ -759,9 +753,7 @@ async fn submit_plan(
     headers: HeaderMap,
     body: Result<ApiJson<PlanRequest>, Problem>,
 ) -> Result<Response, Problem> {
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, "/v1/plans", &rid)?;
         let ApiJson(req) = body?;
         let (job, description) = validate_plan(&st, req, &rid)?;
@@ -864,9 +856,7 @@ async fn submit_simulation(
     headers: HeaderMap,
     body: Result<ApiJson<SimulationRequest>, Problem>,
 ) -> Result<Response, Problem> {
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, "/v1/simulations", &rid)?;
         let ApiJson(req) = body?;
         let sc = validate_simulation(&st, req, &rid)?;
@@ -982,9 +972,7 @@ async fn simulation_file(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Problem> {
     let Path((id, name)) = path.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &ROLES, "/v1/simulations", &rid)?;
         let no_file =
             || Problem::not_found(format!("simulation job {id:?} has no file {name:?}"), &rid);

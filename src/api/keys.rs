@@ -91,9 +91,7 @@ async fn list(
     Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
         let keys = st
             .store
@@ -123,9 +121,7 @@ async fn create(
     headers: HeaderMap,
     body: Result<ApiJson<NewKey>, Problem>,
 ) -> Result<Response, Problem> {
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
         let ApiJson(new) = body?;
         let Some(role) = Role::parse(&new.role) else {
@@ -192,9 +188,7 @@ async fn revoke(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
     let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let me = require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
         if me.id == id {
             return Err(Problem::new(

@@ -158,9 +158,7 @@ async fn matches(
         },
     };
     let model = load_model(&q, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let action = "GET /v1/children/{id}/matches";
         let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
         let body = scorer.1.with_dependent(|o, scorer| {
@@ -211,9 +209,7 @@ async fn explain(
         q.map_err(|e| bad(e, &rid))?,
     );
     let model = load_model(&q, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let action = "GET /v1/children/{id}/matches/{carer}";
         let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
         let body = scorer.1.with_dependent(|o, scorer| {

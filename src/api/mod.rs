@@ -520,12 +520,14 @@ async fn method_not_allowed(Extension(rid): Extension<RequestId>) -> Problem {
     )
 }
 
-/// Runs `f` on the blocking pool, mapping a panic or cancellation to 500.
+/// Runs `f` on the blocking pool with (a copy of) the request id, mapping a
+/// panic or cancellation to 500.
 pub(crate) async fn blocking<T: Send + 'static>(
     rid: &RequestId,
-    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+    f: impl FnOnce(RequestId) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    match tokio::task::spawn_blocking(f).await {
+    let id = rid.clone();
+    match tokio::task::spawn_blocking(move || f(id)).await {
         Ok(r) => r,
         Err(e) => Err(Problem::internal(e, rid)),
     }

@@ -289,9 +289,7 @@ async fn list(
             )
         })?),
     };
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = authenticate(&st, &headers, &rid)?;
         let regions = (key.role == Role::Officer && regional(kind) && !key.regions.is_empty())
             .then(|| key.regions.clone());
@@ -349,9 +347,7 @@ async fn read(
 ) -> Result<Response, Problem> {
     let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
     let kind = kind_of(&seg, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = authenticate(&st, &headers, &rid)?;
         let action = format!("GET /v1/{seg}/{{id}}");
         let record = st
@@ -407,9 +403,7 @@ async fn create(
 ) -> Result<Response, Problem> {
     let Path(seg) = path.map_err(|e| bad(e, &rid))?;
     let kind = kind_of(&seg, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
         let ApiJson(fields) = body?;
         let record = st
@@ -467,9 +461,7 @@ async fn update(
 ) -> Result<Response, Problem> {
     let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
     let kind = kind_of(&seg, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
         let version = if_match(&headers, &rid)?;
         let ApiJson(fields) = body?;
@@ -525,9 +517,7 @@ async fn delete(
 ) -> Result<Response, Problem> {
     let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
     let kind = kind_of(&seg, &rid)?;
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
         let version = if_match(&headers, &rid)?;
         let before = st
@@ -611,9 +601,7 @@ async fn import(
             ));
         }
     };
-    let r2 = rid.clone();
-    blocking(&rid, move || {
-        let rid = r2;
+    blocking(&rid, move |rid| {
         let key = require(&st, &headers, &[Role::Admin], "importing", &rid)?;
         let ApiJson(doc) = body?;
         let parsed = match doc.get("csv") {
