@@ -176,14 +176,16 @@ pub fn solve(
     let apart = &inst.apart;
     const MAX_APART_BRANCHES: usize = 64;
     let deadline = opts.time_limit.map(|t| Instant::now() + t);
-    let mut stack = vec![inst.clone()];
+    // Each open branch with the proved bound of its parent: a branch only
+    // removes pairs, so the parent's bound holds for it too.
+    let mut stack = vec![(inst.clone(), i64::MAX)];
     let mut best: Option<Solution> = None;
     // The proved bound of the whole search: the best bound over the leaves
     // (branches without a conflict) and over branches left unexplored.
     let mut open_bound = i64::MIN;
     let mut limited = false;
     let mut solves = 0;
-    while let Some(inst) = stack.pop() {
+    while let Some((inst, parent_bound)) = stack.pop() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if solves >= MAX_APART_BRANCHES
             || remaining.is_some_and(|r| r.is_zero())
@@ -194,12 +196,13 @@ pub fn solve(
                 time_limit: Some(std::time::Duration::ZERO),
                 ..opts.clone()
             };
-            open_bound = open_bound.max(solve_core(&inst, &zero, None).bound);
+            let b = solve_core(&inst, &zero, None).bound.min(parent_bound);
+            open_bound = open_bound.max(b);
             limited = true;
             continue;
         }
         solves += 1;
-        let sol = solve_core(
+        let mut sol = solve_core(
             &inst,
             &SolveOptions {
                 time_limit: remaining,
@@ -207,6 +210,7 @@ pub fn solve(
             },
             progress,
         );
+        sol.bound = sol.bound.min(parent_bound).max(sol.objective);
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
             continue; // nothing better in this branch
         }
@@ -239,7 +243,7 @@ pub fn solve(
                 for u in [b, a] {
                     let mut next = inst.clone();
                     next.pairs.retain(|p| !(p.unit == u && p.household == h));
-                    stack.push(next);
+                    stack.push((next, sol.bound));
                 }
             }
         }
