@@ -14,7 +14,9 @@
 //! 2. **Incumbent** `z`: the rounded flow, repaired against
 //!    [`Household::allows`](super::Household::allows), greedily filled and
 //!    improved by a local search (move / insert / eject one); later also
-//!    from the Lagrangian household sets.
+//!    from the Lagrangian household sets and, on dense components, by a
+//!    large-neighbourhood search ([`lns`]: exact re-solves of neighbourhoods
+//!    of 40–80 units with the rest of the plan fixed).
 //! 3. **Bound**: relaxing "each unit at most once" with `α ≥ 0`,
 //!
 //!    ```text
