@@ -123,6 +123,20 @@ pub(crate) fn prove(
         .map(|(us, hs)| Sub::new(prob, lag, &losses, us, hs))
         .collect();
     let total_root = subs.iter().fold(fixed, |a, s| a.saturating_add(s.root));
+    if super::trace() {
+        let kept: usize = losses.iter().map(|l| l.len()).sum();
+        let mut sz: Vec<usize> = subs.iter().map(|s| s.units.len()).collect();
+        sz.sort_unstable_by(|a, b| b.cmp(a));
+        sz.truncate(8);
+        eprintln!(
+            "[trace] bnb z {z} G {} kept pairs {kept} fixed {} root {} subs {} largest {:?}",
+            g / SCALE,
+            fixed / SCALE,
+            total_root / SCALE,
+            subs.len(),
+            sz
+        );
+    }
     if total_root > g {
         return Ok(None);
     }

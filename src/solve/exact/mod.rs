@@ -14,7 +14,9 @@
 //! 2. **Incumbent** `z`: the rounded flow, repaired against
 //!    [`Household::allows`](super::Household::allows), greedily filled and
 //!    improved by a local search (move / insert / eject one); later also
-//!    from the Lagrangian household sets.
+//!    from the Lagrangian household sets and, on dense components, by a
+//!    large-neighbourhood search ([`lns`]: exact re-solves of neighbourhoods
+//!    of 40–80 units with the rest of the plan fixed).
 //! 3. **Bound**: relaxing "each unit at most once" with `α ≥ 0`,
 //!
 //!    ```text
@@ -42,6 +44,7 @@ mod bnb;
 mod flow;
 mod heuristic;
 mod knapsack;
+mod lns;
 mod problem;
 
 use std::sync::Arc;
@@ -175,14 +178,16 @@ pub fn solve(
     let apart = &inst.apart;
     const MAX_APART_BRANCHES: usize = 64;
     let deadline = opts.time_limit.map(|t| Instant::now() + t);
-    let mut stack = vec![inst.clone()];
+    // Each open branch with the proved bound of its parent: a branch only
+    // removes pairs, so the parent's bound holds for it too.
+    let mut stack = vec![(inst.clone(), i64::MAX)];
     let mut best: Option<Solution> = None;
     // The proved bound of the whole search: the best bound over the leaves
     // (branches without a conflict) and over branches left unexplored.
     let mut open_bound = i64::MIN;
     let mut limited = false;
     let mut solves = 0;
-    while let Some(inst) = stack.pop() {
+    while let Some((inst, parent_bound)) = stack.pop() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if solves >= MAX_APART_BRANCHES
             || remaining.is_some_and(|r| r.is_zero())
@@ -193,12 +198,13 @@ pub fn solve(
                 time_limit: Some(std::time::Duration::ZERO),
                 ..opts.clone()
             };
-            open_bound = open_bound.max(solve_core(&inst, &zero, None).bound);
+            let b = solve_core(&inst, &zero, None).bound.min(parent_bound);
+            open_bound = open_bound.max(b);
             limited = true;
             continue;
         }
         solves += 1;
-        let sol = solve_core(
+        let mut sol = solve_core(
             &inst,
             &SolveOptions {
                 time_limit: remaining,
@@ -206,6 +212,7 @@ pub fn solve(
             },
             progress,
         );
+        sol.bound = sol.bound.min(parent_bound).max(sol.objective);
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
             continue; // nothing better in this branch
         }
@@ -238,7 +245,7 @@ pub fn solve(
                 for u in [b, a] {
                     let mut next = inst.clone();
                     next.pairs.retain(|p| !(p.unit == u && p.household == h));
-                    stack.push(next);
+                    stack.push((next, sol.bound));
                 }
             }
         }
@@ -267,12 +274,14 @@ pub fn solve(
 }
 
 /// `sol` with, for every apart pair sharing a household, the unit of lower
-/// coefficient (then higher index) unplaced; `None` if that is not feasible
+/// coefficient (then higher index) moved to its best other household that
+/// allows it (or unplaced); `None` if that is not feasible
 /// for `inst` (removing a unit never breaks a household rule, so it is).
 /// Its own bound field is its objective: the search's bound comes from its
 /// leaves and unexplored branches, which cover every feasible plan.
 fn without_apart_conflicts(inst: &Instance, sol: &Solution) -> Option<Solution> {
     let mut placed = sol.assignment.placed.clone();
+    let mut dropped = Vec::new();
     for &(a, b) in &inst.apart {
         let (a, b) = (a as usize, b as usize);
         if let (Some(x), Some(y)) = (placed[a], placed[b]) {
@@ -285,6 +294,39 @@ fn without_apart_conflicts(inst: &Instance, sol: &Solution) -> Option<Solution> 
                     b
                 };
                 placed[drop] = None;
+                dropped.push(drop);
+            }
+        }
+    }
+    // Each dropped unit goes to its best household (coefficient, then
+    // index) that still allows it and holds no unit it must live apart from.
+    let mut at: Vec<Vec<usize>> = vec![Vec::new(); inst.households.len()];
+    for (u, h) in placed.iter().enumerate() {
+        if let Some(h) = h {
+            at[*h as usize].push(u);
+        }
+    }
+    for u in dropped {
+        let lo = inst.pairs.partition_point(|p| (p.unit as usize) < u);
+        let hi = inst.pairs.partition_point(|p| (p.unit as usize) <= u);
+        let mut cands: Vec<&crate::solve::instance::Pair> = inst.pairs[lo..hi].iter().collect();
+        cands.sort_by_key(|p| (std::cmp::Reverse(p.coef), p.household));
+        for p in cands {
+            let h = p.household as usize;
+            let apart_ok = at[h].iter().all(|&v| {
+                let key = (u.min(v) as u32, u.max(v) as u32);
+                inst.apart.binary_search(&key).is_err()
+            });
+            let allowed = inst.households[h].allows(
+                at[h]
+                    .iter()
+                    .map(|&v| &inst.units[v])
+                    .chain([&inst.units[u]]),
+            );
+            if apart_ok && allowed && p.coef > 0 {
+                placed[u] = Some(h as u32);
+                at[h].push(u);
+                break;
             }
         }
     }
@@ -453,6 +495,18 @@ fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> Comp
     }
 }
 
+/// Diagnostics on standard error (bound and incumbent over the
+/// subgradient, neighbourhood search, proof-step reduction) when the
+/// environment variable `HOMEWARD_TRACE` is set.
+pub(crate) fn trace() -> bool {
+    std::env::var_os("HOMEWARD_TRACE").is_some()
+}
+
+/// Units per large-neighbourhood re-solve.
+const LNS_UNITS: usize = 40;
+/// Components with at least this many eligible pairs per unit count as dense.
+const LNS_DENSE_PAIRS_PER_UNIT: usize = 100;
+
 fn gap_ok(z: i64, bound: i64, rel_gap: f64) -> bool {
     rel_gap > 0.0 && ((bound - z) as f64) <= rel_gap * (bound as f64)
 }
@@ -506,6 +560,15 @@ fn subgradient(
     let mut g = vec![0i64; nu];
     let mut changes: Vec<(u32, i64)> = Vec::new();
     let (mut heur_at, mut heur_gap) = (10usize, 10usize);
+    // Large-neighbourhood search for the incumbent, on dense components
+    // only (many candidates per unit: near-ties over many households defeat
+    // the one-unit local search; the Serbia fixture has ~390 pairs per
+    // unit). Sparse ones (the random family, 30 per unit) are proved
+    // without it, and it would only cost time there. At iterations 300,
+    // 1200, 4800, … with growing neighbourhoods.
+    let dense = prob.inst.pairs.len() >= LNS_DENSE_PAIRS_PER_UNIT * nu;
+    let mut lns_at: usize = if dense { 300 } else { usize::MAX };
+    let mut lns_units = LNS_UNITS;
     for it in 0..max_iter {
         if best_val.div_euclid(SCALE) <= plan.value
             || gap_ok(plan.value, best_val.div_euclid(SCALE), opts.rel_gap)
@@ -518,6 +581,20 @@ fn subgradient(
             let gi = 1 - i64::from(lag.count[u]);
             g[u] = if lag.alpha[u] == 0 && gi > 0 { 0 } else { gi };
             norm2 += g[u] * g[u];
+        }
+
+        if it == lns_at && prob.units() > 3 * LNS_UNITS {
+            let t = Instant::now();
+            lns::improve(prob, &lag.alpha, plan, lns_units, 3, stop);
+            if trace() {
+                eprintln!(
+                    "[trace] lns {lns_units} units: z {} in {:.3} s",
+                    plan.value,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            lns_at = lns_at.saturating_mul(4);
+            lns_units += LNS_UNITS / 2;
         }
         if norm2 == 0 || it == heur_at {
             heur_gap = (heur_gap * 4 / 3).min(100);
@@ -544,6 +621,14 @@ fn subgradient(
             }
         }
         lag.update(prob, &changes);
+        if it % 100 == 0 && trace() {
+            eprintln!(
+                "[trace] it {it} L {} best {} z {} lambda {lambda:.2e} norm2 {norm2}",
+                lag.value.div_euclid(SCALE),
+                best_val.div_euclid(SCALE),
+                plan.value
+            );
+        }
         if lag.value < best_val {
             best_val = lag.value;
             best_alpha.clone_from(&lag.alpha);
