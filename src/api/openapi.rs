@@ -37,7 +37,7 @@ use utoipa_swagger_ui::SwaggerUi;
     modifiers(&Common),
     tags(
         (name = "matching", description = "Ranked, explained households for one child"),
-        (name = "records", description = "Children, carers, institutions, places and sibling links"),
+        (name = "records", description = "Children, carers, institutions, places, roads and sibling links"),
         (name = "decisions", description = "Officers' decisions on proposals"),
         (name = "plans", description = "Region placement plans (asynchronous jobs)"),
         (name = "simulations", description = "Deinstitutionalisation simulations (asynchronous jobs)"),
