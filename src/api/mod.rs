@@ -454,7 +454,7 @@ async fn timeout(State(st): State<Arc<AppState>>, req: Request, next: Next) -> R
             StatusCode::SERVICE_UNAVAILABLE,
             "Timed out",
             format!(
-                "the request took longer than {} s and was abandoned; retry later",
+                "the request took longer than {} s and the service stopped waiting; a change it carried may still be applied, so read the resource before retrying",
                 st.config.timeout.as_secs_f64()
             ),
             &rid,
