@@ -6,8 +6,8 @@
 //! caller: accepting such a pair is refused (it is an override), and an
 //! override of a hard rule needs a reason and is flagged for review.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, bad, blocking, require};
-use crate::store::{ApiKey, DecisionKind, NewDecision, RecordKind, Role};
+use super::{ApiJson, AppState, Problem, RequestId, audit, bad, blocking, child_in_scope, require};
+use crate::store::{DecisionKind, NewDecision, Role};
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -78,22 +78,6 @@ impl From<crate::store::Decision> for DecisionBody {
     }
 }
 
-/// The child must exist and be in the officer's regions (404 otherwise).
-fn visible_child(st: &AppState, key: &ApiKey, id: &str, rid: &RequestId) -> Result<(), Problem> {
-    let record = st
-        .store
-        .get(RecordKind::Child, id)
-        .map_err(|e| Problem::internal(e, rid))?;
-    if record
-        .as_ref()
-        .is_some_and(|r| super::records::in_regions(key, r.region.as_deref()))
-    {
-        Ok(())
-    } else {
-        Err(Problem::not_found(format!("no child with id {id:?}"), rid))
-    }
-}
-
 /// A child's decisions, oldest first (officers of the child's region, admins).
 #[utoipa::path(
     get,
@@ -123,10 +107,7 @@ async fn list(
             "decisions",
             &rid,
         )?;
-        if let Err(p) = visible_child(&st, &key, &id, &rid) {
-            audit(&st.store, &key, action, Some(&id), &rid, "404")?;
-            return Err(p);
-        }
+        child_in_scope(&st, &key, &id, action, &rid)?;
         let rows = st
             .store
             .list_decisions(Some(&id))
@@ -164,10 +145,7 @@ async fn record(
         let action = "POST /v1/children/{id}/decisions";
         let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions", &rid)?;
         let ApiJson(req) = body?;
-        if let Err(p) = visible_child(&st, &key, &id, &rid) {
-            audit(&st.store, &key, action, Some(&id), &rid, "404")?;
-            return Err(p);
-        }
+        child_in_scope(&st, &key, &id, action, &rid)?;
         let model = super::matching::model_by_name(
             req.model.as_deref().unwrap_or("default"),
             "field `model`",

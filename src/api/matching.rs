@@ -4,11 +4,11 @@
 
 use super::{
     AppState, CachedScorer, MAX_K, Problem, RequestId, ScorerKey, audit, authenticate, bad,
-    blocking, json_response,
+    blocking, child_in_scope, json_response, query_count,
 };
 use crate::io::report;
 use crate::scoring::Model;
-use crate::store::{ApiKey, RecordKind, Role};
+use crate::store::{ApiKey, Role};
 use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -63,19 +63,7 @@ fn authorize_child(
             rid,
         ));
     }
-    let record = st
-        .store
-        .get(RecordKind::Child, id)
-        .map_err(|e| Problem::internal(e, rid))?;
-    let visible = record
-        .as_ref()
-        .is_some_and(|r| super::records::in_regions(key, r.region.as_deref()));
-    if !visible {
-        // Out-of-region children are indistinguishable from unknown ones.
-        audit(&st.store, key, action, Some(id), rid, "404")?;
-        return Err(Problem::not_found(format!("no child with id {id:?}"), rid));
-    }
-    Ok(())
+    child_in_scope(st, key, id, action, rid)
 }
 
 pub(super) fn load_model(q: &HashMap<String, String>, rid: &RequestId) -> Result<Model, Problem> {
@@ -145,18 +133,7 @@ async fn matches(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let (Path(id), Query(q)) = (id.map_err(|e| bad(e, &rid))?, q.map_err(|e| bad(e, &rid))?);
-    let k = match q.get("k") {
-        None => 10,
-        Some(v) => match v.parse::<usize>() {
-            Ok(k) if (1..=MAX_K).contains(&k) => k,
-            _ => {
-                return Err(Problem::invalid(
-                    format!("query `k` = {v:?}: must be a whole number from 1 to {MAX_K}"),
-                    &rid,
-                ));
-            }
-        },
-    };
+    let k = query_count(&q, "k", 10, MAX_K, &rid)?;
     let model = load_model(&q, &rid)?;
     blocking(&rid, move |rid| {
         let action = "GET /v1/children/{id}/matches";

@@ -620,6 +620,51 @@ pub(crate) fn audit(
         .map_err(|e| Problem::internal(e, rid))
 }
 
+/// Requires child `id` to exist in the key's regions; otherwise audits the
+/// refusal and answers 404 (out-of-region children are indistinguishable
+/// from unknown ones).
+pub(crate) fn child_in_scope(
+    st: &AppState,
+    key: &ApiKey,
+    id: &str,
+    action: &str,
+    rid: &RequestId,
+) -> Result<(), Problem> {
+    let record = st
+        .store
+        .get(crate::store::RecordKind::Child, id)
+        .map_err(|e| Problem::internal(e, rid))?;
+    if record
+        .as_ref()
+        .is_some_and(|r| records::in_regions(key, r.region.as_deref()))
+    {
+        return Ok(());
+    }
+    audit(&st.store, key, action, Some(id), rid, "404")?;
+    Err(Problem::not_found(format!("no child with id {id:?}"), rid))
+}
+
+/// Query parameter `name` as a whole number from 1 to `max` (`default`
+/// when absent; 422 otherwise).
+pub(crate) fn query_count(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: usize,
+    max: usize,
+    rid: &RequestId,
+) -> Result<usize, Problem> {
+    match q.get(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(Problem::invalid(
+                format!("query `{name}` = {v:?}: must be a whole number from 1 to {max}"),
+                rid,
+            )),
+        },
+    }
+}
+
 /// A malformed path or query string (axum's rejection, as a problem).
 pub(crate) fn bad(e: impl std::fmt::Display, rid: &RequestId) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string(), rid)

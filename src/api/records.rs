@@ -268,18 +268,7 @@ async fn list(
         q.map_err(|e| bad(e, &rid))?,
     );
     let kind = kind_of(&seg, &rid)?;
-    let limit = match q.get("limit") {
-        None => PAGE,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => {
-                return Err(Problem::invalid(
-                    format!("query `limit` = {v:?}: must be a whole number from 1 to {MAX_PAGE}"),
-                    &rid,
-                ));
-            }
-        },
-    };
+    let limit = super::query_count(&q, "limit", PAGE, MAX_PAGE, &rid)?;
     let after = match q.get("cursor") {
         None => None,
         Some(c) => Some(unhex(c).ok_or_else(|| {
