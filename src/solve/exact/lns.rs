@@ -161,7 +161,7 @@ pub(crate) fn improve(
             if !tried.insert(hasher.finish()) {
                 continue;
             }
-            let r = solve_component(&sub, &none, stop);
+            let r = solve_component(&sub, &none, stop, None);
             if r.objective > current {
                 for &u in &us {
                     plan.unplace(prob, u as usize);
@@ -182,7 +182,7 @@ pub(crate) fn improve(
 
 /// The sub-instance of units `us` and households `hs` (both ascending) with
 /// the pairs between them, and the original pair index of each sub pair.
-fn sub_instance(prob: &Prob, us: &[u32], hs: &[u32]) -> (Instance, Vec<u32>) {
+pub(crate) fn sub_instance(prob: &Prob, us: &[u32], hs: &[u32]) -> (Instance, Vec<u32>) {
     let inst = prob.inst;
     let mut pairs = Vec::new();
     let mut back = Vec::new();

@@ -41,6 +41,7 @@
 //! Nothing depends on time except when the time limit is actually hit.
 
 mod bnb;
+mod dual;
 mod flow;
 mod heuristic;
 mod knapsack;
@@ -172,7 +173,7 @@ pub fn solve(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Solution {
     if inst.apart.is_empty() {
-        return solve_core(inst, opts, progress);
+        return solve_core(inst, opts, progress, None);
     }
     let root = inst;
     let apart = &inst.apart;
@@ -180,14 +181,15 @@ pub fn solve(
     let deadline = opts.time_limit.map(|t| Instant::now() + t);
     // Each open branch with the proved bound of its parent: a branch only
     // removes pairs, so the parent's bound holds for it too.
-    let mut stack = vec![(inst.clone(), i64::MAX)];
+    // … and the parent's multipliers, a warm start for the child's bound.
+    let mut stack = vec![(inst.clone(), i64::MAX, Vec::new())];
     let mut best: Option<Solution> = None;
     // The proved bound of the whole search: the best bound over the leaves
     // (branches without a conflict) and over branches left unexplored.
     let mut open_bound = i64::MIN;
     let mut limited = false;
     let mut solves = 0;
-    while let Some((inst, parent_bound)) = stack.pop() {
+    while let Some((inst, parent_bound, warm)) = stack.pop() {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if solves >= MAX_APART_BRANCHES
             || remaining.is_some_and(|r| r.is_zero())
@@ -198,7 +200,9 @@ pub fn solve(
                 time_limit: Some(std::time::Duration::ZERO),
                 ..opts.clone()
             };
-            let b = solve_core(&inst, &zero, None).bound.min(parent_bound);
+            let b = solve_core(&inst, &zero, None, Some(&warm))
+                .bound
+                .min(parent_bound);
             open_bound = open_bound.max(b);
             limited = true;
             continue;
@@ -211,6 +215,7 @@ pub fn solve(
                 ..opts.clone()
             },
             progress,
+            (!warm.is_empty()).then_some(&warm[..]),
         );
         sol.bound = sol.bound.min(parent_bound).max(sol.objective);
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
@@ -245,7 +250,7 @@ pub fn solve(
                 for u in [b, a] {
                     let mut next = inst.clone();
                     next.pairs.retain(|p| !(p.unit == u && p.household == h));
-                    stack.push((next, sol.bound));
+                    stack.push((next, sol.bound, sol.multipliers.clone()));
                 }
             }
         }
@@ -257,7 +262,7 @@ pub fn solve(
             pairs: Vec::new(),
             apart: Vec::new(),
         };
-        solve_core(&empty, opts, None)
+        solve_core(&empty, opts, None, None)
     });
     sol.bound = sol.bound.max(open_bound).max(sol.objective);
     if sol.bound > sol.objective {
@@ -346,10 +351,13 @@ fn without_apart_conflicts(inst: &Instance, sol: &Solution) -> Option<Solution> 
 }
 
 /// Solves `inst` ignoring its `apart` pairs (the core method).
+/// `warm`: multipliers per unit to start the bound from (when better than
+/// the transportation LP's), e.g. a parent branch's.
 fn solve_core(
     inst: &Instance,
     opts: &SolveOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    warm: Option<&[i64]>,
 ) -> Solution {
     let deadline = opts.time_limit.map(|d| Instant::now() + d);
     let comps = connected_components(inst);
@@ -360,7 +368,8 @@ fn solve_core(
         .map(|c| {
             let t0 = Instant::now();
             let sub = c.sub_instance(inst);
-            let r = solve_component(&sub, opts, Stop::new(deadline, opts));
+            let w = warm.map(|w| c.units.iter().map(|&u| w[u as usize]).collect());
+            let r = solve_component(&sub, opts, Stop::new(deadline, opts), w);
             let placed = r
                 .plan
                 .iter()
@@ -420,7 +429,14 @@ struct ComponentResult {
     alpha: Vec<i64>,
 }
 
-fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> ComponentResult {
+/// `warm`: starting multipliers per unit (see [`solve_core`]); with them a
+/// dense component goes to the exact dual at once.
+fn solve_component(
+    inst: &Instance,
+    opts: &SolveOptions,
+    stop: Stop<'_>,
+    warm: Option<Vec<i64>>,
+) -> ComponentResult {
     let prob = Prob::new(inst);
     if prob.units() == 1 {
         // Every pair is allowed alone: take the best (lowest household on ties).
@@ -448,6 +464,11 @@ fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> Comp
     plan.repair(&prob);
     plan.fill(&prob);
     let mut lag = Lagrange::new(&prob, fl.alpha);
+    let warm = warm.map(|w| Lagrange::new(&prob, w));
+    let warmed = warm.as_ref().is_some_and(|w| w.value < lag.value);
+    if warmed {
+        lag = warm.expect("checked");
+    }
     // Without split sibling groups the rounded flow is often already
     // certified (pure assignment: the LP is integral).
     if lag.value.div_euclid(SCALE) > plan.value {
@@ -456,7 +477,7 @@ fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> Comp
         if p2.value > plan.value {
             plan = p2;
         }
-        subgradient(&prob, &mut lag, &mut plan, opts, stop);
+        subgradient(&prob, &mut lag, &mut plan, opts, stop, warmed);
     }
     let mut bound = lag.value.div_euclid(SCALE);
     let (mut status, mut method) = (Status::Optimal, "lagrangian-certified");
@@ -467,19 +488,25 @@ fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> Comp
         } else if stop.now() {
             status = Status::TimeLimited;
         } else {
-            match bnb::prove(&prob, &lag, plan.value, stop) {
-                Ok(better) => {
-                    if let Some(pairs) = better {
-                        let mut p = Plan::empty(&prob);
-                        for pi in pairs.into_iter().flatten() {
-                            p.place(&prob, pi as usize);
-                        }
-                        plan = p;
-                    }
-                    bound = plan.value;
-                    method = "lagrangian-branch-and-bound";
+            let (better, proved) = prove_deepening(&prob, &lag, plan.value, bound, stop);
+            bound = proved;
+            if let Some(pairs) = better {
+                let mut p = Plan::empty(&prob);
+                for pi in pairs.into_iter().flatten() {
+                    p.place(&prob, pi as usize);
                 }
-                Err(bnb::TimeUp) => status = Status::TimeLimited,
+                plan = p;
+                bound = plan.value;
+            }
+            if bound <= plan.value {
+                bound = plan.value;
+                method = "lagrangian-branch-and-bound";
+            } else {
+                status = if gap_ok(plan.value, bound, opts.rel_gap) {
+                    Status::WithinGap
+                } else {
+                    Status::TimeLimited
+                };
             }
         }
     } else {
@@ -495,6 +522,44 @@ fn solve_component(inst: &Instance, opts: &SolveOptions, stop: Stop<'_>) -> Comp
     }
 }
 
+/// The proof step ([`bnb::prove`]) against targets from just below the
+/// bound down to the incumbent `z`: a search for a plan better than `t`
+/// keeps only pairs whose forcing loss is below `L − t − 1`, so targets
+/// close to the bound search tiny reduced problems. A plan found is optimal
+/// (nothing exceeds a plan found above a proved-empty target); each target
+/// proved empty lowers the bound to it. Returns the better plan, if any,
+/// and the proved bound (`z` when the incumbent is optimal).
+fn prove_deepening(
+    prob: &Prob,
+    lag: &Lagrange,
+    z: i64,
+    bound: i64,
+    stop: Stop<'_>,
+) -> (Option<Vec<Option<u32>>>, i64) {
+    let mut bound = bound;
+    let mut step = 0i64;
+    loop {
+        let target = (bound - 1 - step).max(z);
+        match bnb::prove(prob, lag, target, stop) {
+            Ok(Some(pairs)) => return (Some(pairs), bound),
+            Ok(None) => {
+                bound = target;
+                if target == z {
+                    return (None, z);
+                }
+            }
+            Err(bnb::TimeUp) => return (None, bound),
+        }
+        if stop.now() {
+            return (None, bound);
+        }
+        step = if step == 0 { DEEPEN_FIRST } else { step * 4 };
+    }
+}
+
+/// First step below the bound of [`prove_deepening`] after the bound itself.
+const DEEPEN_FIRST: i64 = 16;
+
 /// Diagnostics on standard error (bound and incumbent over the
 /// subgradient, neighbourhood search, proof-step reduction) when the
 /// environment variable `HOMEWARD_TRACE` is set.
@@ -502,6 +567,9 @@ pub(crate) fn trace() -> bool {
     std::env::var_os("HOMEWARD_TRACE").is_some()
 }
 
+/// Subgradient iteration at which dense components switch to the exact
+/// dual ([`dual`]): the subgradient's multipliers centre its first box.
+const DUAL_AT: usize = 100;
 /// Units per large-neighbourhood re-solve.
 const LNS_UNITS: usize = 40;
 /// Components with at least this many eligible pairs per unit count as dense.
@@ -544,6 +612,7 @@ fn subgradient(
     plan: &mut Plan,
     opts: &SolveOptions,
     stop: Stop<'_>,
+    warmed: bool,
 ) {
     // Tuned on the random planner family and the Serbia fixture: patient
     // step halving (60 stalled iterations, down to λ = 1e-4) proves the
@@ -583,6 +652,35 @@ fn subgradient(
             norm2 += g[u] * g[u];
         }
 
+        if dense && it == if warmed { 0 } else { DUAL_AT } {
+            // The exact dual by cutting planes, with incumbents from its
+            // master LP (dense components: the subgradient stalls there).
+            let t = Instant::now();
+            if trace() {
+                eprintln!(
+                    "[trace] dual lp from L {} z {}",
+                    lag.value.div_euclid(SCALE),
+                    plan.value
+                );
+            }
+            dual::minimise(prob, lag, plan, stop);
+            if trace() {
+                eprintln!(
+                    "[trace] dual lp: L {} z {} in {:.3} s",
+                    lag.value.div_euclid(SCALE),
+                    plan.value,
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            if lag.value < best_val {
+                best_val = lag.value;
+                best_alpha.clone_from(&lag.alpha);
+            }
+            af = lag.alpha.iter().map(|&a| a as f64).collect();
+            if best_val.div_euclid(SCALE) <= plan.value || stop.now() {
+                break;
+            }
+        }
         if it == lns_at && prob.units() > 3 * LNS_UNITS {
             let t = Instant::now();
             lns::improve(prob, &lag.alpha, plan, lns_units, 3, stop);
@@ -805,7 +903,7 @@ fn pinned_optimum(sub: &Instance, units: &[u32], hs: &[u32], u: usize, h: usize)
         }
     }
     let none = SolveOptions::default();
-    let r = solve_component(&pinned, &none, Stop::new(None, &none));
+    let r = solve_component(&pinned, &none, Stop::new(None, &none), None);
     (r.status == Status::Optimal).then_some(r.objective - big)
 }
 
