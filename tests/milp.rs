@@ -682,3 +682,94 @@ fn json_reads_optional_fields_and_sorts_pairs() {
     let order: Vec<u32> = read.instance.pairs.iter().map(|p| p.unit).collect();
     assert_eq!(order, [0, 1]);
 }
+
+/// A dense instance like the Serbia fixture (≥ 100 candidate households
+/// per unit, near-tie scores, the Serbian household limits, sibling
+/// groups): the exact solver takes its cutting-plane dual and master-plan
+/// path there.
+fn dense_instance(seed: u64) -> Instance {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (nu, nh) = (200, 130);
+    let units: Vec<Unit> = (0..nu)
+        .map(|_| {
+            let size = if rng.gen_bool(0.15) { 2 } else { 1 };
+            Unit {
+                size,
+                value: 500 * rng.gen_range(20..40) * i64::from(size),
+                developmental: rng.gen_bool(0.4),
+                exempt: size > 1,
+            }
+        })
+        .collect();
+    let households: Vec<Household> = (0..nh)
+        .map(|_| Household {
+            capacity: rng.gen_range(1..4),
+            current: rng.gen_range(0..2),
+            current_developmental: rng.gen_bool(0.1),
+            limit: Some(3),
+            limit_developmental: Some(2),
+            limit_always: false,
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for (u, unit) in units.iter().enumerate() {
+        for (h, hh) in households.iter().enumerate() {
+            if rng.gen_bool(0.9) && hh.allows([unit]) {
+                let score = rng.gen_range(9_000..10_000);
+                pairs.push(Pair {
+                    unit: u as u32,
+                    household: h as u32,
+                    score,
+                    coef: unit.value + i64::from(score),
+                });
+            }
+        }
+    }
+    Instance {
+        units,
+        households,
+        pairs,
+        apart: vec![(0, 1), (2, 3)],
+    }
+}
+
+#[test]
+fn dense_instances_are_dense_and_plan_feasibly() {
+    for seed in 0..1 {
+        let inst = dense_instance(seed);
+        assert!(inst.pairs.len() >= 100 * inst.units.len());
+        let sol = homeward::solve::solve(&inst, &Default::default(), None);
+        assert!(inst.feasible(&sol.assignment));
+        assert_eq!(inst.objective(&sol.assignment), Some(sol.objective));
+        assert!(sol.bound >= sol.objective);
+    }
+}
+
+/// The dense path against HiGHS: the same optimum when proved, and
+/// HiGHS's optimum within the reported [objective, bound] otherwise.
+#[cfg(feature = "highs")]
+#[test]
+fn dense_instances_match_highs() {
+    for seed in 0..2 {
+        let inst = dense_instance(seed);
+        let sol = homeward::solve::solve(&inst, &Default::default(), None);
+        assert!(inst.feasible(&sol.assignment));
+        let plan = PlacementMilp::new(&inst)
+            .expect("valid")
+            .solve_highs(Some(Duration::from_secs(120)))
+            .expect("solved");
+        assert!(inst.feasible(&plan));
+        let highs = inst.objective(&plan).expect("eligible pairs");
+        assert!(
+            sol.objective <= highs && highs <= sol.bound,
+            "seed {seed}: ours {} (bound {}, {:?}), HiGHS {highs}",
+            sol.objective,
+            sol.bound,
+            sol.status
+        );
+        if sol.status == homeward::solve::exact::Status::Optimal {
+            assert_eq!(sol.objective, highs, "seed {seed}");
+        }
+    }
+}

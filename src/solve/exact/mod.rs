@@ -29,11 +29,21 @@
 //!    coefficient and `L` is recomputed exactly in `i64`, so the reported
 //!    `bound = ⌊L(α)⌋` is proved. `α` starts at the LP duals and is improved
 //!    by projected subgradient steps (Polyak step towards the incumbent).
+//!    On dense components (≥ 100 eligible pairs per unit, like the Serbia
+//!    fixture) the subgradient stalls short of `min L`; there, after 100
+//!    iterations, [`dual`] solves `min_α L(α)` exactly as a linear program
+//!    by cutting planes over household sets (microlp's simplex, box-step
+//!    stabilised, `L` re-evaluated exactly at the rounded multipliers), and
+//!    the primal of the pooled LP (the Dantzig–Wolfe master) gives a plan:
+//!    its whole sets are kept and the rest re-solved exactly.
 //! 4. **Proof**: if `z ≥ ⌊L⌋` the incumbent is optimal. Otherwise
-//!    ([`bnb`]) pairs whose forcing loss exceeds `L − z − 1` are dropped, the
+//!    ([`bnb`]) pairs whose forcing loss exceeds `L − t − 1` are dropped, the
 //!    rest split into components, and each is searched exactly by
-//!    branch-and-bound with Lagrangian bounds: this returns either a better
-//!    plan, which is then optimal, or proves `z` optimal.
+//!    branch-and-bound with Lagrangian bounds: this returns either a plan
+//!    better than `t`, which is then optimal, or proves that none exists.
+//!    Targets `t` go from just below the bound down to `z` (each target
+//!    proved empty lowers the bound), so the first searches keep only the
+//!    near-zero-loss pairs.
 //!
 //! `time_limit` stops the search and reports [`Status::TimeLimited`] with
 //! the best plan and proved bound; `rel_gap > 0` stops as soon as
@@ -156,17 +166,17 @@ impl Solution {
     }
 }
 
-/// Solves `inst` (see the module docs). `progress(done, total)` is called
-/// after each component.
 /// Solves `inst` exactly (see the module docs), components in parallel,
-/// merged deterministically; its `apart` pairs are respected by branching
-/// around the core method, which sees only the household rules: so whenever two units that must live apart share
-/// a household, both ways out are tried (the one or the other leaves that
-/// household) and the better result is kept — exact, since every feasible
-/// plan lies in one of the branches. Conflicts are rare (links between
-/// siblings placed apart), so the tree stays tiny; past `MAX_APART_BRANCHES`
-/// solves the best plan found so far is returned with the bound of the
-/// unexplored branches.
+/// merged deterministically; `progress(done, total)` is called after each
+/// component. Its `apart` pairs are respected by branching around the core
+/// method, which sees only the household rules: whenever two units that
+/// must live apart share a household, both ways out are tried (the one or
+/// the other leaves that household) and the better result is kept — exact,
+/// since every feasible plan lies in one of the branches. A branch starts
+/// its bound from its parent's multipliers. Conflicts are rare (links
+/// between siblings placed apart), so the tree stays tiny; past
+/// `MAX_APART_BRANCHES` solves the best plan found so far is returned with
+/// the bound of the unexplored branches.
 pub fn solve(
     inst: &Instance,
     opts: &SolveOptions,
