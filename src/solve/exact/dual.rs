@@ -103,7 +103,7 @@ pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: S
         let warm = lp
             .take()
             .filter(|_| pool.len() - fresh <= WARM_CUTS)
-            .and_then(|mut l| l.add_cuts(prob, &pool[fresh..]).then_some(l));
+            .and_then(|l| l.add_cuts(prob, &pool[fresh..]));
         let current = match warm {
             Some(l) => l,
             None => {
@@ -237,17 +237,9 @@ fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64)>
     let mut cols = Vec::with_capacity(pool.len());
     for (h, units) in pool {
         let h = *h as usize;
-        let Some(pairs) = units
-            .iter()
-            .map(|&u| prob.pair_index(u as usize, h))
-            .collect::<Option<Vec<usize>>>()
-        else {
+        let Some((pairs, value)) = set_pairs(prob, h, units) else {
             continue;
         };
-        let value: i64 = pairs.iter().map(|&pi| prob.inst.pairs[pi].coef).sum();
-        if value <= 0 {
-            continue;
-        }
         let x = p.add_var(value as f64, (0.0, 1.0));
         for &u in units {
             rows[u as usize].push((x, 1.0));
@@ -342,24 +334,30 @@ impl Lp {
         })
     }
 
-    /// Adds `cuts` and re-optimises; `false` if the simplex failed (the LP
-    /// must then be rebuilt).
-    fn add_cuts(&mut self, prob: &Prob, cuts: &[Cut]) -> bool {
+    /// Adds `cuts` and re-optimises (dual simplex from the solved basis);
+    /// `None` if the simplex failed (the LP must then be rebuilt).
+    fn add_cuts(self, prob: &Prob, cuts: &[Cut]) -> Option<Self> {
+        let Lp {
+            nu,
+            vars,
+            bounds,
+            mut sol,
+        } = self;
         for (h, units) in cuts {
-            let Some((expr, rhs)) = row(prob, self.nu, &self.vars, *h as usize, units) else {
-                continue;
-            };
-            // `add_constraint` consumes the solution: swap in a placeholder.
-            let sol = std::mem::replace(&mut self.sol, placeholder());
-            match sol.add_constraint(&expr[..], ComparisonOp::Ge, rhs) {
-                Ok(outcome) => match outcome.into_solution() {
-                    Ok(s) => self.sol = s,
-                    Err(_) => return false,
-                },
-                Err(_) => return false,
+            if let Some((expr, rhs)) = row(prob, nu, &vars, *h as usize, units) {
+                sol = sol
+                    .add_constraint(&expr[..], ComparisonOp::Ge, rhs)
+                    .ok()?
+                    .into_solution()
+                    .ok()?;
             }
         }
-        true
+        Some(Lp {
+            nu,
+            vars,
+            bounds,
+            sol,
+        })
     }
 
     fn values(&self) -> (Vec<f64>, Vec<f64>) {
@@ -382,26 +380,19 @@ fn row(
     h: usize,
     units: &[u32],
 ) -> Option<(Vec<(Variable, f64)>, f64)> {
-    let mut value = 0i64;
-    let mut expr = Vec::with_capacity(units.len() + 1);
-    for &u in units {
-        let pi = prob.pair_index(u as usize, h)?;
-        value += prob.inst.pairs[pi].coef;
-        expr.push((vars[u as usize], 1.0));
-    }
-    if value <= 0 {
-        return None;
-    }
+    let (_, value) = set_pairs(prob, h, units)?;
+    let mut expr: Vec<(Variable, f64)> = units.iter().map(|&u| (vars[u as usize], 1.0)).collect();
     expr.push((vars[nu + h], 1.0));
     Some((expr, value as f64))
 }
 
-/// A trivial solved LP, to stand in while the real one is being edited.
-fn placeholder() -> microlp::Solution {
-    let mut p = Problem::new(OptimizationDirection::Minimize);
-    p.add_var(0.0, (0.0, 0.0));
-    p.solve()
-        .ok()
-        .and_then(|o| o.into_solution().ok())
-        .expect("a one-variable LP with a fixed variable solves")
+/// The pairs of `units` at household `h` and their total coefficient;
+/// `None` if a pair is not eligible or the set is worth nothing.
+fn set_pairs(prob: &Prob, h: usize, units: &[u32]) -> Option<(Vec<usize>, i64)> {
+    let pairs = units
+        .iter()
+        .map(|&u| prob.pair_index(u as usize, h))
+        .collect::<Option<Vec<usize>>>()?;
+    let value: i64 = pairs.iter().map(|&pi| prob.inst.pairs[pi].coef).sum();
+    (value > 0).then_some((pairs, value))
 }

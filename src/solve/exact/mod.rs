@@ -474,10 +474,12 @@ fn solve_component(
     plan.repair(&prob);
     plan.fill(&prob);
     let mut lag = Lagrange::new(&prob, fl.alpha);
-    let warm = warm.map(|w| Lagrange::new(&prob, w));
-    let warmed = warm.as_ref().is_some_and(|w| w.value < lag.value);
-    if warmed {
-        lag = warm.expect("checked");
+    let mut warmed = false;
+    if let Some(w) = warm.map(|w| Lagrange::new(&prob, w)) {
+        if w.value < lag.value {
+            lag = w;
+            warmed = true;
+        }
     }
     // Without split sibling groups the rounded flow is often already
     // certified (pure assignment: the LP is integral).
