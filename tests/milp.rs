@@ -788,3 +788,17 @@ fn dense_instances_match_highs() {
         sol.objective, sol.bound, sol.status
     );
 }
+
+/// Out of time before the first apart branch (a zero time limit): still a
+/// feasible plan and a proved bound, no panic.
+#[test]
+fn apart_instances_with_zero_time_return_a_plan_and_a_bound() {
+    let inst = dense_instance(2, 200, 130);
+    let opts = homeward::solve::exact::SolveOptions {
+        time_limit: Some(Duration::ZERO),
+        ..Default::default()
+    };
+    let sol = homeward::solve::solve(&inst, &opts, None);
+    assert!(inst.feasible(&sol.assignment));
+    assert!(sol.bound >= sol.objective);
+}

@@ -200,6 +200,7 @@ pub fn solve(
     let mut limited = false;
     let mut solves = 0;
     while let Some((inst, parent_bound, warm)) = stack.pop() {
+        let warm = (!warm.is_empty()).then_some(&warm[..]);
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if solves >= MAX_APART_BRANCHES
             || remaining.is_some_and(|r| r.is_zero())
@@ -210,9 +211,7 @@ pub fn solve(
                 time_limit: Some(std::time::Duration::ZERO),
                 ..opts.clone()
             };
-            let b = solve_core(&inst, &zero, None, Some(&warm))
-                .bound
-                .min(parent_bound);
+            let b = solve_core(&inst, &zero, None, warm).bound.min(parent_bound);
             open_bound = open_bound.max(b);
             limited = true;
             continue;
@@ -225,7 +224,7 @@ pub fn solve(
                 ..opts.clone()
             },
             progress,
-            (!warm.is_empty()).then_some(&warm[..]),
+            warm,
         );
         sol.bound = sol.bound.min(parent_bound).max(sol.objective);
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
