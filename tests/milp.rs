@@ -684,53 +684,10 @@ fn json_reads_optional_fields_and_sorts_pairs() {
 }
 
 /// A dense instance like the Serbia fixture (≥ 100 candidate households
-/// per unit, near-tie scores, the Serbian household limits, sibling
-/// groups): the exact solver takes its cutting-plane dual and master-plan
-/// path there.
+/// per unit): the exact solver takes its cutting-plane dual and
+/// master-plan path there.
 fn dense_instance(seed: u64, nu: usize, nh: usize) -> Instance {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let units: Vec<Unit> = (0..nu)
-        .map(|_| {
-            let size = if rng.gen_bool(0.15) { 2 } else { 1 };
-            Unit {
-                size,
-                value: 500 * rng.gen_range(20..40) * i64::from(size),
-                developmental: rng.gen_bool(0.4),
-                exempt: size > 1,
-            }
-        })
-        .collect();
-    let households: Vec<Household> = (0..nh)
-        .map(|_| Household {
-            capacity: rng.gen_range(1..4),
-            current: rng.gen_range(0..2),
-            current_developmental: rng.gen_bool(0.1),
-            limit: Some(3),
-            limit_developmental: Some(2),
-            limit_always: false,
-        })
-        .collect();
-    let mut pairs = Vec::new();
-    for (u, unit) in units.iter().enumerate() {
-        for (h, hh) in households.iter().enumerate() {
-            if rng.gen_bool(0.9) && hh.allows([unit]) {
-                let score = rng.gen_range(9_000..10_000);
-                pairs.push(Pair {
-                    unit: u as u32,
-                    household: h as u32,
-                    score,
-                    coef: unit.value + i64::from(score),
-                });
-            }
-        }
-    }
-    Instance {
-        units,
-        households,
-        pairs,
-        apart: vec![(0, 1), (2, 3)],
-    }
+    homeward::solve::random_dense_instance(nu, nh, 0.9, seed)
 }
 
 #[test]

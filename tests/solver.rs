@@ -388,62 +388,16 @@ fn a_cancelled_solve_stops_with_a_feasible_plan_and_a_proved_bound() {
     );
 }
 
-/// A dense instance like the Serbia fixture (every unit eligible at ~150
+/// A dense instance like the Serbia fixture (every unit eligible at ~110
 /// households, near-tie scores, the Serbian household limits, sibling
-/// groups), so that the large-neighbourhood search of dense components runs:
+/// groups, apart links), so that the dense path (exact dual, master plans,
+/// large-neighbourhood search) runs:
 /// its plan is feasible, consistent with its proved bound, and the same for
 /// any thread count.
 #[test]
 fn dense_instances_plan_feasibly_and_deterministically() {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let nu = 300;
-    let nh = 200;
-    let units: Vec<Unit> = (0..nu)
-        .map(|_| {
-            let size = if rng.gen_bool(0.15) {
-                rng.gen_range(2..4)
-            } else {
-                1
-            };
-            Unit {
-                size,
-                value: 500 * rng.gen_range(20..80) * i64::from(size),
-                developmental: rng.gen_bool(0.4),
-                exempt: size > 1,
-            }
-        })
-        .collect();
-    let households: Vec<Household> = (0..nh)
-        .map(|_| Household {
-            capacity: rng.gen_range(1..5),
-            current: rng.gen_range(0..2),
-            current_developmental: rng.gen_bool(0.1),
-            limit: Some(3),
-            limit_developmental: Some(2),
-            limit_always: false,
-        })
-        .collect();
-    let mut pairs = Vec::new();
-    for (u, unit) in units.iter().enumerate() {
-        for (h, hh) in households.iter().enumerate() {
-            if rng.gen_bool(0.6) && hh.allows([unit]) {
-                let score = rng.gen_range(3_000..10_000);
-                pairs.push(Pair {
-                    unit: u as u32,
-                    household: h as u32,
-                    score,
-                    coef: unit.value + i64::from(score),
-                });
-            }
-        }
-    }
-    let inst = Instance {
-        units,
-        households,
-        pairs,
-        apart: Vec::new(),
-    };
+    let nu = 150;
+    let inst = homeward::solve::random_dense_instance(nu, 120, 0.9, 7);
     assert!(inst.pairs.len() >= 100 * nu, "dense enough for the search");
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new()

@@ -22,4 +22,6 @@ pub use exact::{
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
 pub use milp::{MilpError, PlacementMilp};
 pub use mps::write_mps;
-pub use random::{random_assignment_instance, random_instance, random_instance_grouped};
+pub use random::{
+    random_assignment_instance, random_dense_instance, random_instance, random_instance_grouped,
+};

@@ -139,6 +139,62 @@ fn draw_pairs(rng: &mut ChaCha8Rng, sizes: &[u8], hs: &[Household]) -> Vec<Pair>
     pairs
 }
 
+/// A dense instance like the Serbia fixture, for the solver's dense path
+/// (cutting-plane dual, master plans): every household is a candidate of
+/// each unit with probability `density` (when it fits), near-tie scores
+/// 9,000–9,999, the Serbian household limits (3 children, 2 with a
+/// developmental one; sibling groups exempt), 15% sibling pairs, 40%
+/// developmental units, and apart links between units 0–1 and 2–3.
+/// Seeded like the rest of this module.
+pub fn random_dense_instance(units: usize, households: usize, density: f64, seed: u64) -> Instance {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let us: Vec<Unit> = (0..units)
+        .map(|_| {
+            let size = if rng.gen_bool(0.15) { 2 } else { 1 };
+            Unit {
+                size,
+                value: 500 * rng.gen_range(20..40) * i64::from(size),
+                developmental: rng.gen_bool(0.4),
+                exempt: size > 1,
+            }
+        })
+        .collect();
+    let hs: Vec<Household> = (0..households)
+        .map(|_| Household {
+            capacity: rng.gen_range(1..4),
+            current: rng.gen_range(0..2),
+            current_developmental: rng.gen_bool(0.1),
+            limit: Some(3),
+            limit_developmental: Some(2),
+            limit_always: false,
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for (u, unit) in us.iter().enumerate() {
+        for (h, hh) in hs.iter().enumerate() {
+            if rng.gen_bool(density) && hh.allows([unit]) {
+                let score = rng.gen_range(9_000..10_000);
+                pairs.push(Pair {
+                    unit: u as u32,
+                    household: h as u32,
+                    score,
+                    coef: unit.value + i64::from(score),
+                });
+            }
+        }
+    }
+    let apart = [(0, 1), (2, 3)]
+        .into_iter()
+        .filter(|&(_, b)| (b as usize) < units)
+        .collect();
+    Instance {
+        units: us,
+        households: hs,
+        pairs,
+        apart,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
