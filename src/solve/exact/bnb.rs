@@ -34,29 +34,17 @@ const INF: i64 = 1 << 52;
 type Found = Option<(i64, Vec<Option<u32>>)>;
 const NONE: u32 = u32::MAX;
 
-/// Search nodes per reduced component before giving up (deterministic);
-/// the component then reports [`super::Status::TimeLimited`] with its
-/// proved bound.
-const NODE_LIMIT: u64 = 200_000;
+/// Search nodes per reduced component before giving up (deterministic):
+/// the proof step then falls back to branch-and-price ([`super::branch`]).
+pub(crate) const NODE_LIMIT: u64 = 200_000;
 
 /// The time limit (or the node limit) was reached before the proof finished.
 pub(crate) struct TimeUp;
 
-/// Outcome of the proof step: `Ok(None)`: the incumbent is optimal;
-/// `Ok(Some(pairs))`: this better plan (pair index per unit) is optimal.
-pub(crate) fn prove(
-    prob: &Prob,
-    lag: &Lagrange,
-    z: i64,
-    stop: Stop<'_>,
-) -> Result<Option<Vec<Option<u32>>>, TimeUp> {
-    let g = lag.value - SCALE * (z + 1);
-    if g < 0 {
-        return Ok(None);
-    }
-    let nu = prob.units();
-    let nh = prob.households();
-    let losses: Vec<Vec<(u32, i64)>> = (0..nh)
+/// The pairs of each household whose forcing loss is at most `g`, with
+/// that loss (the only pairs a plan of loss `≤ g` can use).
+pub(crate) fn kept_pairs(prob: &Prob, lag: &Lagrange, g: i64) -> Vec<Vec<(u32, i64)>> {
+    (0..prob.households())
         .into_par_iter()
         .with_min_len(64)
         .map_init(Scratch::default, |sc, h| {
@@ -64,7 +52,26 @@ pub(crate) fn prove(
             l.retain(|&(_, f)| f <= g);
             l
         })
-        .collect();
+        .collect()
+}
+
+/// Outcome of the proof step: `Ok(None)`: no plan is better than `z`;
+/// `Ok(Some(pairs))`: this better plan (pair index per unit) is optimal.
+/// `node_limit`: search nodes per reduced component before giving up.
+pub(crate) fn prove(
+    prob: &Prob,
+    lag: &Lagrange,
+    z: i64,
+    stop: Stop<'_>,
+    node_limit: u64,
+) -> Result<Option<Vec<Option<u32>>>, TimeUp> {
+    let g = lag.value - SCALE * (z + 1);
+    if g < 0 {
+        return Ok(None);
+    }
+    let nu = prob.units();
+    let nh = prob.households();
+    let losses = kept_pairs(prob, lag, g);
     // Union–find over units and households on kept pairs.
     let mut parent: Vec<u32> = (0..(nu + nh) as u32).collect();
     fn find(p: &mut [u32], mut x: u32) -> u32 {
@@ -144,7 +151,7 @@ pub(crate) fn prove(
         .par_iter_mut()
         .map(|s| {
             let budget = g - (total_root - s.root);
-            s.search(budget, stop)
+            s.search(budget, stop, node_limit)
         })
         .collect();
     let mut timed_out = false;
@@ -389,7 +396,7 @@ impl Sub {
     /// Minimum-loss plan with loss ≤ `budget`, if any. Branches only on
     /// conflicting units: when there is none, the completions form a plan
     /// whose loss equals the bound, so the node is solved.
-    fn search(&mut self, budget: i64, stop: Stop<'_>) -> Result<Found, TimeUp> {
+    fn search(&mut self, budget: i64, stop: Stop<'_>, node_limit: u64) -> Result<Found, TimeUp> {
         let mut best_loss = budget.saturating_add(1);
         let mut best: Option<Vec<Option<u32>>> = None;
         let mut unpl = 0i64;
@@ -419,7 +426,7 @@ impl Sub {
                     }
                     while next < self.opts[u].len() {
                         nodes += 1;
-                        if nodes > NODE_LIMIT || (nodes % 1024 == 0 && stop.now()) {
+                        if nodes > node_limit || (nodes % 1024 == 0 && stop.now()) {
                             return Err(TimeUp);
                         }
                         self.apply(u, next, &mut unpl);

@@ -51,12 +51,24 @@ const MAX_ROUNDS: usize = 60;
 /// A constraint of the pool: household and ascending units.
 pub(crate) type Cut = (u32, Vec<u32>);
 
+/// The pairs a master LP takes fractionally, with their values `x[u,h]`,
+/// by pair.
+pub(crate) type Fractional = Vec<(u32, f64)>;
+
 /// Moves `lag` to (the `1/SCALE` grid point nearest) the exact minimiser
 /// of `L`, if it finds a lower `L` than `lag`'s, and improves `plan` from
 /// the LP's primal ([`master_plan`]) whenever the LP has converged within
 /// its box. Stops early (keeping the best multipliers seen) at `stop` or
-/// when `L` reaches the incumbent's value.
-pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: Stop<'_>) {
+/// when `L` reaches the incumbent's value. Returns the pairs the last
+/// master LP takes fractionally, with their values `x[u,h]` (branching
+/// candidates for [`super::branch`]; empty when no master was solved or
+/// its solution is integral).
+pub(crate) fn minimise(
+    prob: &Prob,
+    lag: &mut Lagrange,
+    plan: &mut Plan,
+    stop: Stop<'_>,
+) -> Fractional {
     let nu = prob.units();
     let nh = prob.households();
     let mut seen: HashSet<Cut> = HashSet::new();
@@ -94,6 +106,7 @@ pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: S
     // is still below the first master's value (rounded down; a plan there
     // cannot improve from a master over a slightly larger pool).
     let mut master_lp = i64::MAX;
+    let mut fractional = Vec::new();
     for round in 0..MAX_ROUNDS {
         if stop.now() || best_value.div_euclid(SCALE) <= plan.value {
             break;
@@ -175,7 +188,7 @@ pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: S
             // matter).
             if master_at == usize::MAX && plan.value < master_lp {
                 master_at = pool.len();
-                master_lp = improve_from_master(prob, &pool, plan, stop);
+                (master_lp, fractional) = improve_from_master(prob, &pool, plan, stop);
             }
             if at_box == 0
                 || delta >= BOX_MAX * SCALE as f64
@@ -190,7 +203,7 @@ pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: S
         }
     }
     if master_at != pool.len() && plan.value < master_lp && !stop.now() {
-        improve_from_master(prob, &pool, plan, stop);
+        fractional = improve_from_master(prob, &pool, plan, stop).1;
     }
     if lag.value != best_value {
         let changes: Vec<(u32, i64)> = (0..nu)
@@ -199,14 +212,21 @@ pub(crate) fn minimise(prob: &Prob, lag: &mut Lagrange, plan: &mut Plan, stop: S
             .collect();
         lag.update(prob, &changes);
     }
+    fractional
 }
 
 /// Replaces `plan` by the master's plan if that is better; returns the
-/// master LP's value rounded down (`i64::MAX` if it failed).
-fn improve_from_master(prob: &Prob, pool: &[Cut], plan: &mut Plan, stop: Stop<'_>) -> i64 {
+/// master LP's value rounded down (`i64::MAX` if it failed) and its
+/// fractional pairs.
+fn improve_from_master(
+    prob: &Prob,
+    pool: &[Cut],
+    plan: &mut Plan,
+    stop: Stop<'_>,
+) -> (i64, Fractional) {
     let t = std::time::Instant::now();
-    let Some((p, lp)) = master_plan(prob, pool, stop) else {
-        return i64::MAX;
+    let Some((p, lp, fractional)) = master_plan(prob, pool, stop) else {
+        return (i64::MAX, Vec::new());
     };
     {
         if trace() {
@@ -220,7 +240,7 @@ fn improve_from_master(prob: &Prob, pool: &[Cut], plan: &mut Plan, stop: Stop<'_
             *plan = p;
         }
     }
-    (lp + 1e-6).floor() as i64
+    ((lp + 1e-6).floor() as i64, fractional)
 }
 
 /// A plan from the primal of the pooled LP (the Dantzig–Wolfe master:
@@ -228,8 +248,9 @@ fn improve_from_master(prob: &Prob, pool: &[Cut], plan: &mut Plan, stop: Stop<'_
 /// the sets the LP takes whole are kept, and the units and households they
 /// leave are re-solved exactly (with [`solve_component`]). On the Serbia
 /// fixture the master's solution is integral but for a few dozen sets, so
-/// this lands at or next to the bound; `None` if the LP fails.
-fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64)> {
+/// this lands at or next to the bound; `None` if the LP fails. Also
+/// returns the LP's fractional pairs `(pair, x[u,h])`, by pair.
+fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64, Fractional)> {
     let nu = prob.units();
     let nh = prob.households();
     let mut p = Problem::new(OptimizationDirection::Maximize);
@@ -254,13 +275,23 @@ fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64)>
     let sol = p.solve().ok()?.into_solution().ok()?;
     let lp_secs = t.elapsed().as_secs_f64();
     let mut plan = Plan::empty(prob);
+    let mut x_pair: std::collections::BTreeMap<u32, f64> = Default::default();
     for (x, pairs) in &cols {
-        if sol.var_value(*x) > 1.0 - 1e-6 {
+        let v = sol.var_value(*x);
+        if v > 1.0 - 1e-6 {
             for &pi in pairs {
                 plan.place(prob, pi);
             }
+        } else if v > 1e-6 {
+            for &pi in pairs {
+                *x_pair.entry(pi as u32).or_default() += v;
+            }
         }
     }
+    let fractional: Fractional = x_pair
+        .into_iter()
+        .filter(|&(_, v)| v < 1.0 - 1e-6)
+        .collect();
     let us: Vec<u32> = (0..nu as u32)
         .filter(|&u| plan.pair[u as usize].is_none())
         .collect();
@@ -276,14 +307,17 @@ fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64)>
             hs.len()
         );
     }
+    // The residual is solved exactly only when the LP took some set whole:
+    // otherwise it is this problem again and the re-solve would recurse
+    // into its own dual without end.
     let (sub, back) = sub_instance(prob, &us, &hs);
-    if !sub.pairs.is_empty() && !stop.now() {
-        let r = solve_component(&sub, &SolveOptions::default(), stop, None);
+    if us.len() < nu && !sub.pairs.is_empty() && !stop.now() {
+        let r = solve_component(&sub, &SolveOptions::default(), stop.no_branch(), None);
         for q in r.plan.iter().flatten() {
             plan.place(prob, back[*q as usize] as usize);
         }
     }
-    Some((plan, sol.objective()))
+    Some((plan, sol.objective(), fractional))
 }
 
 /// Up to `n` units of household `h` whose reduced profit `c − α` exceeds

@@ -161,7 +161,7 @@ pub(crate) fn improve(
             if !tried.insert(hasher.finish()) {
                 continue;
             }
-            let r = solve_component(&sub, &none, stop, None);
+            let r = solve_component(&sub, &none, stop.no_branch(), None);
             if r.objective > current {
                 for &u in &us {
                     plan.unplace(prob, u as usize);

@@ -1,6 +1,6 @@
 //! Exact placement solver: Lagrangian household-pattern bound, certified in
-//! integer arithmetic, with a forcing-loss branch-and-bound to close the
-//! last gap.
+//! integer arithmetic, with a forcing-loss branch-and-bound and, behind it,
+//! branch-and-price to close the last gap.
 //!
 //! ## Method
 //! The instance is split into the connected components of its candidate
@@ -44,6 +44,14 @@
 //!    Targets `t` go from just below the bound down to `z` (each target
 //!    proved empty lowers the bound), so the first searches keep only the
 //!    near-zero-loss pairs.
+//! 5. **Branch-and-price** ([`branch`]), when a search of step 4 runs out
+//!    of nodes (a fractional, degenerate pattern LP: hundreds of zero-loss
+//!    pairs that fixed multipliers cannot tell apart): the component is
+//!    reduced to the pairs a plan better than `z` can use, split again, and
+//!    each part is branched on the master LP's fractional pairs (placed
+//!    there / not there), re-optimising the Lagrangian dual in every node
+//!    from its parent's multipliers. Nodes are taken best bound first; the
+//!    bound is the largest over the open nodes.
 //!
 //! `time_limit` stops the search and reports [`Status::TimeLimited`] with
 //! the best plan and proved bound; `rel_gap > 0` stops as soon as
@@ -51,6 +59,7 @@
 //! Nothing depends on time except when the time limit is actually hit.
 
 mod bnb;
+mod branch;
 mod dual;
 mod flow;
 mod heuristic;
@@ -88,6 +97,9 @@ pub struct SolveOptions {
 pub(crate) struct Stop<'a> {
     deadline: Option<Instant>,
     cancel: Option<&'a AtomicBool>,
+    /// Whether a failed proof step may fall back to branch-and-price
+    /// (not inside its own nodes, nor in heuristic re-solves).
+    branch: bool,
 }
 
 impl<'a> Stop<'a> {
@@ -95,6 +107,14 @@ impl<'a> Stop<'a> {
         Stop {
             deadline,
             cancel: opts.cancel.as_deref(),
+            branch: true,
+        }
+    }
+    /// The same stop, without the branch-and-price fallback.
+    pub(crate) fn no_branch(self) -> Self {
+        Stop {
+            branch: false,
+            ..self
         }
     }
     /// Whether the deadline has passed or the solve was cancelled.
@@ -136,8 +156,9 @@ pub struct ComponentReport {
     pub millis: f64,
     /// How it was solved: `"single-unit"`, `"lagrangian-certified"` (the
     /// bound met the incumbent), `"lagrangian-branch-and-bound"` (the
-    /// forcing-loss search closed the gap), `"lagrangian"` (stopped at the
-    /// gap or time limit).
+    /// forcing-loss search closed the gap), `"branch-and-price"` (it ran
+    /// out of nodes and branch-and-price closed the gap), `"lagrangian"`
+    /// (stopped at the gap or time limit).
     pub method: &'static str,
 }
 
@@ -509,9 +530,27 @@ fn solve_component(
                 plan = p;
                 bound = plan.value;
             }
+            if bound > plan.value && stop.branch && !stop.now() {
+                // The forcing-loss search ran out of nodes: re-optimise the
+                // multipliers along the branches instead.
+                let (better, proved) = branch::solve(&prob, &lag, plan.value, stop);
+                if let Some(pairs) = better {
+                    let mut p = Plan::empty(&prob);
+                    for pi in pairs.into_iter().flatten() {
+                        p.place(&prob, pi as usize);
+                    }
+                    plan = p;
+                }
+                bound = bound.min(proved).max(plan.value);
+                if bound <= plan.value {
+                    method = "branch-and-price";
+                }
+            }
             if bound <= plan.value {
                 bound = plan.value;
-                method = "lagrangian-branch-and-bound";
+                if method == "lagrangian" {
+                    method = "lagrangian-branch-and-bound";
+                }
             } else {
                 status = if gap_ok(plan.value, bound, opts.rel_gap) {
                     Status::WithinGap
@@ -551,7 +590,7 @@ fn prove_deepening(
     let mut step = 0i64;
     loop {
         let target = (bound - 1 - step).max(z);
-        match bnb::prove(prob, lag, target, stop) {
+        match bnb::prove(prob, lag, target, stop, bnb::NODE_LIMIT) {
             Ok(Some(pairs)) => return (Some(pairs), bound),
             Ok(None) => {
                 bound = target;
