@@ -36,7 +36,10 @@ const NONE: u32 = u32::MAX;
 
 /// Search nodes per reduced component before giving up (deterministic):
 /// the proof step then falls back to branch-and-price ([`super::branch`]).
-pub(crate) const NODE_LIMIT: u64 = 200_000;
+pub(crate) const NODE_LIMIT: u64 = 20_000;
+/// The same in heuristic re-solves, whose plans are used but not their
+/// proofs (a proof there is only worth a short search).
+pub(crate) const HEURISTIC_NODE_LIMIT: u64 = 20_000;
 
 /// The time limit (or the node limit) was reached before the proof finished.
 pub(crate) struct TimeUp;

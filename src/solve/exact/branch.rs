@@ -307,7 +307,7 @@ fn evaluate(prob: &Prob, warm: Vec<i64>, stop: Stop<'_>) -> (Lagrange, Plan, dua
     let mut fractional = Vec::new();
     if lag.value.div_euclid(SCALE) > plan.value {
         plan.improve(prob, 4);
-        fractional = dual::minimise(prob, &mut lag, &mut plan, stop.no_branch());
+        fractional = dual::minimise(prob, &mut lag, &mut plan, stop.heuristic());
         let p = plan_from_sets(prob, &lag);
         if p.value > plan.value {
             plan = p;

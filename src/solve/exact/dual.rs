@@ -312,7 +312,7 @@ fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64, 
     // into its own dual without end.
     let (sub, back) = sub_instance(prob, &us, &hs);
     if us.len() < nu && !sub.pairs.is_empty() && !stop.now() {
-        let r = solve_component(&sub, &SolveOptions::default(), stop.no_branch(), None);
+        let r = solve_component(&sub, &SolveOptions::default(), stop.heuristic(), None);
         for q in r.plan.iter().flatten() {
             plan.place(prob, back[*q as usize] as usize);
         }

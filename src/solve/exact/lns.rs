@@ -161,7 +161,7 @@ pub(crate) fn improve(
             if !tried.insert(hasher.finish()) {
                 continue;
             }
-            let r = solve_component(&sub, &none, stop.no_branch(), None);
+            let r = solve_component(&sub, &none, stop.heuristic(), None);
             if r.objective > current {
                 for &u in &us {
                     plan.unplace(prob, u as usize);

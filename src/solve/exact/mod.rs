@@ -97,9 +97,10 @@ pub struct SolveOptions {
 pub(crate) struct Stop<'a> {
     deadline: Option<Instant>,
     cancel: Option<&'a AtomicBool>,
-    /// Whether a failed proof step may fall back to branch-and-price
-    /// (not inside its own nodes, nor in heuristic re-solves).
-    branch: bool,
+    /// A heuristic re-solve (a neighbourhood, a master's residual, inside a
+    /// branch-and-price node): its plan is used, its proof is not, so the
+    /// proof step gets a small node limit and no branch-and-price fallback.
+    heuristic: bool,
 }
 
 impl<'a> Stop<'a> {
@@ -107,13 +108,13 @@ impl<'a> Stop<'a> {
         Stop {
             deadline,
             cancel: opts.cancel.as_deref(),
-            branch: true,
+            heuristic: false,
         }
     }
-    /// The same stop, without the branch-and-price fallback.
-    pub(crate) fn no_branch(self) -> Self {
+    /// The same stop, for a heuristic re-solve.
+    pub(crate) fn heuristic(self) -> Self {
         Stop {
-            branch: false,
+            heuristic: true,
             ..self
         }
     }
@@ -221,6 +222,9 @@ pub fn solve(
     let mut limited = false;
     let mut solves = 0;
     while let Some((inst, parent_bound, warm)) = stack.pop() {
+        if best.as_ref().is_some_and(|b| parent_bound <= b.objective) {
+            continue; // nothing better in this branch: no need to solve it
+        }
         let warm = (!warm.is_empty()).then_some(&warm[..]);
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if solves >= MAX_APART_BRANCHES
@@ -530,7 +534,7 @@ fn solve_component(
                 plan = p;
                 bound = plan.value;
             }
-            if bound > plan.value && stop.branch && !stop.now() {
+            if bound > plan.value && !stop.heuristic && !stop.now() {
                 // The forcing-loss search ran out of nodes: re-optimise the
                 // multipliers along the branches instead.
                 let (better, proved) = branch::solve(&prob, &lag, plan.value, stop);
@@ -590,7 +594,12 @@ fn prove_deepening(
     let mut step = 0i64;
     loop {
         let target = (bound - 1 - step).max(z);
-        match bnb::prove(prob, lag, target, stop, bnb::NODE_LIMIT) {
+        let limit = if stop.heuristic {
+            bnb::HEURISTIC_NODE_LIMIT
+        } else {
+            bnb::NODE_LIMIT
+        };
+        match bnb::prove(prob, lag, target, stop, limit) {
             Ok(Some(pairs)) => return (Some(pairs), bound),
             Ok(None) => {
                 bound = target;
