@@ -25,6 +25,10 @@ pub(crate) struct Prob<'a> {
     /// ascending (so by unit).
     pub(crate) hstart: Vec<u32>,
     pub(crate) hpairs: Vec<u32>,
+    /// Unit and `SCALE · coef` of each entry of `hpairs` (read in order by
+    /// the household knapsack instead of gathering them by pair index).
+    hunit: Vec<u32>,
+    hc: Vec<i64>,
 }
 
 impl<'a> Prob<'a> {
@@ -50,8 +54,18 @@ impl<'a> Prob<'a> {
             hpairs[*f as usize] = i as u32;
             *f += 1;
         }
+        let hunit = hpairs
+            .iter()
+            .map(|&pi| inst.pairs[pi as usize].unit)
+            .collect();
+        let hc = hpairs
+            .iter()
+            .map(|&pi| inst.pairs[pi as usize].coef * SCALE)
+            .collect();
         Self {
             inst,
+            hunit,
+            hc,
             rules: inst.households.iter().map(Rule::new).collect(),
             size: inst.units.iter().map(|u| u.size).collect(),
             flags: inst.units.iter().map(knapsack::unit_flags).collect(),
@@ -105,9 +119,14 @@ impl<'a> Prob<'a> {
         let rule = &self.rules[h];
         sc.items.clear();
         sc.ids.clear();
-        for &pi in self.hpairs(h) {
-            let u = self.unit_of(pi as usize);
-            let profit = self.c[pi as usize] - alpha[u];
+        let range = self.hstart[h] as usize..self.hstart[h + 1] as usize;
+        for ((&pi, &u), &c) in self.hpairs[range.clone()]
+            .iter()
+            .zip(&self.hunit[range.clone()])
+            .zip(&self.hc[range])
+        {
+            let u = u as usize;
+            let profit = c - alpha[u];
             if all || rule.useful(profit, self.flags[u]) {
                 sc.items.push(Item {
                     profit,
