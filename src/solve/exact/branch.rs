@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{Stop, bnb, dual, flow, plan_from_sets, trace};
+use super::{Stop, bnb, dual, flow_plan, plan_from_sets, trace};
 use crate::solve::components::connected_components;
 use crate::solve::instance::{Instance, Pair};
 
@@ -289,17 +289,8 @@ fn component(inst: &Instance, warm: Vec<i64>, stop: Stop<'_>, limits: Limits) ->
 
 /// Bound, plan and the master LP's fractional pairs of one node.
 fn evaluate(prob: &Prob, warm: Vec<i64>, stop: Stop<'_>) -> (Lagrange, Plan, dual::Fractional) {
-    let fl = flow::transport(prob);
-    let mut plan = Plan::empty(prob);
-    for (pi, &y) in fl.y.iter().enumerate() {
-        let u = prob.unit_of(pi);
-        if y == i32::from(prob.size[u]) && prob.c[pi] > 0 {
-            plan.place(prob, pi);
-        }
-    }
-    plan.repair(prob);
-    plan.fill(prob);
-    let mut lag = Lagrange::new(prob, fl.alpha);
+    let (mut plan, alpha) = flow_plan(prob);
+    let mut lag = Lagrange::new(prob, alpha);
     let w = Lagrange::new(prob, warm);
     if w.value < lag.value {
         lag = w;
@@ -444,7 +435,7 @@ fn restrict(inst: &Instance, fixed: &[u32], off: &[u32]) -> Restricted {
 
 #[cfg(test)]
 mod tests {
-    use super::super::SolveOptions;
+    use super::super::{SolveOptions, flow};
     use super::*;
     use crate::solve::instance::{Household, Unit};
     use crate::solve::random::random_dense_instance;

@@ -487,17 +487,8 @@ fn solve_component(
             alpha: vec![value * SCALE],
         };
     }
-    let fl = flow::transport(&prob);
-    let mut plan = Plan::empty(&prob);
-    for (pi, &y) in fl.y.iter().enumerate() {
-        let u = prob.unit_of(pi);
-        if y == i32::from(prob.size[u]) && prob.c[pi] > 0 {
-            plan.place(&prob, pi);
-        }
-    }
-    plan.repair(&prob);
-    plan.fill(&prob);
-    let mut lag = Lagrange::new(&prob, fl.alpha);
+    let (mut plan, alpha) = flow_plan(&prob);
+    let mut lag = Lagrange::new(&prob, alpha);
     let mut warmed = false;
     if let Some(w) = warm.map(|w| Lagrange::new(&prob, w)) {
         if w.value < lag.value {
@@ -574,6 +565,23 @@ fn solve_component(
         method,
         alpha: lag.alpha,
     }
+}
+
+/// The transportation LP's duals and a first plan from its flow: the units
+/// the flow places whole, repaired against the household rules and
+/// greedily filled.
+fn flow_plan(prob: &Prob) -> (Plan, Vec<i64>) {
+    let fl = flow::transport(prob);
+    let mut plan = Plan::empty(prob);
+    for (pi, &y) in fl.y.iter().enumerate() {
+        let u = prob.unit_of(pi);
+        if y == i32::from(prob.size[u]) && prob.c[pi] > 0 {
+            plan.place(prob, pi);
+        }
+    }
+    plan.repair(prob);
+    plan.fill(prob);
+    (plan, fl.alpha)
 }
 
 /// The proof step ([`bnb::prove`]) against targets from just below the
