@@ -33,8 +33,18 @@ fn options() -> PlanOptions {
 
 /// Plans, renders the plan document, and checks it independently.
 fn planned(data: &DataSet, model: &Model, opts: &PlanOptions) -> (Plan, PlanJson) {
-    let p = plan(data, model, as_of(), opts, None).unwrap();
-    let doc = plan_json(&Scorer::new(data, model, as_of()), "test", &p);
+    planned_on(data, model, opts, as_of())
+}
+
+/// [`planned`] with ages as of `day`.
+fn planned_on(
+    data: &DataSet,
+    model: &Model,
+    opts: &PlanOptions,
+    day: NaiveDate,
+) -> (Plan, PlanJson) {
+    let p = plan(data, model, day, opts, None).unwrap();
+    let doc = plan_json(&Scorer::new(data, model, day), "test", &p);
     let report = check_plan(data, model, &doc);
     assert!(report.problems.is_empty(), "checker: {:?}", report.problems);
     assert_eq!(report.objective, doc.total_objective);
@@ -251,6 +261,21 @@ fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
     assert!(doc.gap >= 0.0 && doc.gap < 0.05, "{}", doc.gap);
 }
 
+/// The whole Serbia fixture planned with ages as of `day` (no
+/// alternatives, no time limit), checked independently ([`planned_on`]),
+/// and proved optimal.
+fn serbia_proved_optimal(day: NaiveDate) -> (Plan, PlanJson) {
+    let data =
+        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
+    let model = Model::load("serbia").unwrap();
+    let mut o = options();
+    o.alternatives = 0;
+    let (p, doc) = planned_on(&data, &model, &o, day);
+    assert_eq!(p.status, Status::Optimal);
+    assert_eq!(p.objective, p.bound);
+    (p, doc)
+}
+
 /// The "done when": the whole Serbia fixture, ages as of
 /// 2026-12-03 (1,018 units in one dense component, 400,623 eligible pairs,
 /// 14 apart links), is proved optimal and the checker passes the plan. The
@@ -261,19 +286,7 @@ fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
 #[test]
 #[ignore = "slow in a debug build (~75 s); run by .ci/run"]
 fn whole_serbia_fixture_is_proved_optimal() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
-    let model = Model::load("serbia").unwrap();
-    let mut o = options();
-    o.alternatives = 0;
-    let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
-    let p = plan(&data, &model, day, &o, None).unwrap();
-    let doc = plan_json(&Scorer::new(&data, &model, day), "test", &p);
-    let report = check_plan(&data, &model, &doc);
-    assert!(report.problems.is_empty(), "checker: {:?}", report.problems);
-    assert_eq!(report.objective, doc.total_objective);
-    assert_eq!(p.status, Status::Optimal);
-    assert_eq!(p.objective, p.bound);
+    let (p, doc) = serbia_proved_optimal(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap());
     assert_eq!(p.objective, 34_738_869);
     assert_eq!(doc.children_placed, 1090);
 }
@@ -286,19 +299,7 @@ fn whole_serbia_fixture_is_proved_optimal() {
 #[test]
 #[ignore = "slow in a debug build (~2 min); run by .ci/run"]
 fn serbia_fixture_with_a_fractional_pattern_lp_is_proved_by_branch_and_price() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
-    let model = Model::load("serbia").unwrap();
-    let mut o = options();
-    o.alternatives = 0;
-    let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-    let p = plan(&data, &model, day, &o, None).unwrap();
-    let doc = plan_json(&Scorer::new(&data, &model, day), "test", &p);
-    let report = check_plan(&data, &model, &doc);
-    assert!(report.problems.is_empty(), "checker: {:?}", report.problems);
-    assert_eq!(report.objective, doc.total_objective);
-    assert_eq!(p.status, Status::Optimal);
-    assert_eq!(p.objective, p.bound);
+    let (p, _) = serbia_proved_optimal(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
     assert_eq!(p.objective, 36_201_077);
     let largest = p.rounds[0]
         .components
