@@ -135,9 +135,7 @@ pub(crate) fn prove(
     let total_root = subs.iter().fold(fixed, |a, s| a.saturating_add(s.root));
     if super::trace() {
         let kept: usize = losses.iter().map(|l| l.len()).sum();
-        let mut sz: Vec<usize> = subs.iter().map(|s| s.units.len()).collect();
-        sz.sort_unstable_by(|a, b| b.cmp(a));
-        sz.truncate(8);
+        let sz = super::largest(subs.iter().map(|s| s.units.len()), 8);
         eprintln!(
             "[trace] bnb z {z} G {} kept pairs {kept} fixed {} root {} subs {} largest {:?}",
             g / SCALE,

@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{Stop, bnb, dual, flow_plan, plan_from_sets, trace};
+use super::{Stop, bnb, dual, flow_plan, largest, plan_from_sets, trace};
 use crate::solve::components::connected_components;
 use crate::solve::instance::{Instance, Pair};
 
@@ -100,9 +100,7 @@ fn solve_with(
     let rprob = Prob::new(&reduced);
     let comps = connected_components(&reduced);
     if trace() {
-        let mut sz: Vec<usize> = comps.iter().map(|c| c.units.len()).collect();
-        sz.sort_unstable_by(|a, b| b.cmp(a));
-        sz.truncate(6);
+        let sz = largest(comps.iter().map(|c| c.units.len()), 6);
         eprintln!(
             "[trace] branch z {z} G {} kept pairs {} comps {} largest {sz:?}",
             g / SCALE,
@@ -481,6 +479,14 @@ mod tests {
         value
     }
 
+    /// A small dense near-tie instance without apart links, and its optimum.
+    fn small_dense(seed: u64) -> (Instance, i64) {
+        let mut inst = random_dense_instance(7, 4, 0.7, seed);
+        inst.apart.clear();
+        let best = brute(&inst);
+        (inst, best)
+    }
+
     fn run(inst: &Instance, z: i64, limits: Limits) -> (Option<Vec<Option<u32>>>, i64) {
         let opts = SolveOptions::default();
         let prob = Prob::new(inst);
@@ -499,9 +505,7 @@ mod tests {
             search: 0,
         };
         for seed in 0..24 {
-            let mut inst = random_dense_instance(7, 4, 0.7, seed);
-            inst.apart.clear();
-            let best = brute(&inst);
+            let (inst, best) = small_dense(seed);
             let (plan, bound) = run(&inst, 0, forced);
             let plan = plan.unwrap_or_else(|| panic!("seed {seed}: no plan above 0"));
             assert_eq!(feasible_value(&inst, &plan), best, "seed {seed}");
@@ -527,9 +531,7 @@ mod tests {
             search: 0,
         };
         for seed in 0..12 {
-            let mut inst = random_dense_instance(7, 4, 0.7, seed);
-            inst.apart.clear();
-            let best = brute(&inst);
+            let (inst, best) = small_dense(seed);
             let (plan, bound) = run(&inst, 0, tight);
             assert!(bound >= best, "seed {seed}: bound {bound} < {best}");
             if let Some(p) = plan {

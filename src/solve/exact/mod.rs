@@ -627,6 +627,14 @@ fn prove_deepening(
 /// First step below the bound of [`prove_deepening`] after the bound itself.
 const DEEPEN_FIRST: i64 = 16;
 
+/// The `n` largest of `sizes`, largest first (for trace lines).
+pub(crate) fn largest(sizes: impl Iterator<Item = usize>, n: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = sizes.collect();
+    v.sort_unstable_by(|a, b| b.cmp(a));
+    v.truncate(n);
+    v
+}
+
 /// Diagnostics on standard error (bound and incumbent over the
 /// subgradient, neighbourhood search, proof-step reduction) when the
 /// environment variable `HOMEWARD_TRACE` is set.
