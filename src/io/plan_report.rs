@@ -4,6 +4,7 @@
 use super::report::{CriterionJson, breakdown_json};
 use crate::domain::{ChildIx, DataSet};
 use crate::scoring::Scorer;
+use crate::solve::build::Room;
 use crate::solve::exact::Status;
 use crate::solve::plan::{Plan, UnplacedReason};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
@@ -83,7 +84,7 @@ pub struct RuleCountJson {
     pub households: usize,
 }
 
-/// A competitor household.
+/// An eligible household named by a reason, and who the plan places there.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompetitorJson {
@@ -97,14 +98,18 @@ pub struct CompetitorJson {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonJson {
-    /// `NO_ELIGIBLE_HOUSEHOLD`, `SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD` or `OUTCOMPETED`.
+    /// A code of the unplaced-reason table ([`crate::scoring::UnplacedCode`]):
+    /// `NO_ELIGIBLE_HOUSEHOLD`, `SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD`,
+    /// `OUTCOMPETED`, `HOUSEHOLD_LIMIT_BINDING`, `SIBLING_TO_LIVE_APART_THERE`
+    /// or `ROOM_LEFT_UNUSED`.
     pub code: String,
     /// One sentence.
     pub message: String,
     /// Rules excluding most households.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleCountJson>,
-    /// Best eligible households and who took them.
+    /// The best eligible households the reason is about (at most 3) and who
+    /// the plan places there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub households: Vec<CompetitorJson>,
 }
@@ -151,8 +156,11 @@ pub struct RoundJson {
     pub label: String,
     /// Units.
     pub units: usize,
-    /// Placed.
+    /// Units placed.
     pub placed: usize,
+    /// Children placed.
+    #[serde(default)]
+    pub children_placed: usize,
     /// Objective.
     pub objective: i64,
     /// Bound.
@@ -189,8 +197,16 @@ pub struct PlanJson {
     pub bound: i64,
     /// (bound − objective) / bound.
     pub gap: f64,
-    /// Objective including relaxation rounds (= Σ value + score of all placements).
+    /// Objective of the whole plan (= Σ value + score of all placements =
+    /// `pinnedObjective` + Σ rounds' objectives).
     pub total_objective: i64,
+    /// The weakest status of any round (`optimal`: every round proved
+    /// optimal given the rounds before it).
+    #[serde(default)]
+    pub total_status: String,
+    /// Objective of the officers' pinned placements (in no round).
+    #[serde(default)]
+    pub pinned_objective: i64,
     /// Children in scope.
     pub children: usize,
     /// Children placed.
@@ -263,6 +279,15 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
         bound: plan.bound,
         gap: plan.gap(),
         total_objective: plan.total_objective,
+        total_status: status_name(
+            plan.rounds
+                .iter()
+                .map(|r| r.status)
+                .max()
+                .unwrap_or(plan.status),
+        )
+        .into(),
+        pinned_objective: plan.pinned_objective,
         children: placed + unplaced_children,
         children_placed: placed,
         placements,
@@ -290,6 +315,7 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
                     label: r.label.clone(),
                     units: r.units,
                     placed: r.placed,
+                    children_placed: r.children_placed,
                     objective: r.objective,
                     bound: r.bound,
                     status: status_name(r.status).into(),
@@ -307,20 +333,36 @@ fn reason_json(data: &DataSet, r: &UnplacedReason) -> ReasonJson {
             code: "NO_ELIGIBLE_HOUSEHOLD".into(),
             message: format!(
                 "no household passes every hard rule (most excluded by {})",
-                rules.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
+                rules
+                    .iter()
+                    .map(|(c, n)| format!("{c}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            rules: rules.iter().map(|(c, n)| RuleCountJson { code: c.as_str().into(), households: *n }).collect(),
+            rules: rules
+                .iter()
+                .map(|(c, n)| RuleCountJson {
+                    code: c.as_str().into(),
+                    households: *n,
+                })
+                .collect(),
             households: Vec::new(),
         },
         UnplacedReason::GroupLargerThanAnyEligibleHousehold { size, largest_free } => ReasonJson {
             code: "SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD".into(),
-            message: format!("a group of {size} siblings; households that pass every other rule have at most {largest_free} free place(s)"),
+            message: format!(
+                "a group of {size} siblings; households that pass every other rule have at most {largest_free} free place(s)"
+            ),
             rules: Vec::new(),
             households: Vec::new(),
         },
-        UnplacedReason::Outcompeted { by } => ReasonJson {
-            code: "OUTCOMPETED".into(),
-            message: "eligible, but the best eligible households' places went to children the plan values more".into(),
+        UnplacedReason::Blocked {
+            room,
+            households,
+            by,
+        } => ReasonJson {
+            code: r.code().as_str().into(),
+            message: blocked_message(*room, *households),
             rules: Vec::new(),
             households: by
                 .iter()
@@ -333,8 +375,94 @@ fn reason_json(data: &DataSet, r: &UnplacedReason) -> ReasonJson {
     }
 }
 
+/// The sentence of a [`UnplacedReason::Blocked`] reason over `n` households.
+fn blocked_message(room: Room, n: usize) -> String {
+    match room {
+        Room::Full => format!(
+            "eligible, but {n} eligible household(s) have no room left: their places went to children the plan values more"
+        ),
+        Room::LimitBinds => format!(
+            "{n} eligible household(s) still have a free place, but the household limit refuses this placement given the children the plan places there"
+        ),
+        Room::SiblingApart => format!(
+            "{n} eligible household(s) have room, but a sibling the child must live apart from is placed there"
+        ),
+        Room::Free => format!(
+            "{n} eligible household(s) still have room the rules allow, but the plan did not use it (the solve stopped at its time or gap limit first)"
+        ),
+    }
+}
+
 fn pts(h: i64) -> String {
     format!("{:.2}", h as f64 / 100.0)
+}
+
+/// The rounds of a plan, with the pinned placements and the whole plan's
+/// totals: objective, units and children placed, status per row.
+fn rounds_table(p: &PlanJson) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "round",
+        "units",
+        "placed",
+        "children",
+        "objective",
+        "bound",
+        "status",
+        "components (largest)",
+        "ms",
+    ]);
+    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+    let pinned: Vec<&PlacementJson> = p.placements.iter().filter(|x| x.pinned).collect();
+    if !pinned.is_empty() {
+        t.add_row(vec![
+            Cell::new("pinned"),
+            right(pinned.len().to_string()),
+            right(pinned.len().to_string()),
+            right(
+                pinned
+                    .iter()
+                    .map(|x| x.children.len())
+                    .sum::<usize>()
+                    .to_string(),
+            ),
+            right(pts(p.pinned_objective)),
+            Cell::new(""),
+            Cell::new("fixed"),
+            Cell::new(""),
+            Cell::new(""),
+        ]);
+    }
+    for r in &p.rounds {
+        let largest = r.components.first().map_or(0, |c| c.units);
+        t.add_row(vec![
+            Cell::new(&r.label),
+            right(r.units.to_string()),
+            right(r.placed.to_string()),
+            right(r.children_placed.to_string()),
+            right(pts(r.objective)),
+            right(pts(r.bound)),
+            Cell::new(&r.status),
+            right(format!("{} ({largest})", r.components.len())),
+            right(format!("{:.0}", r.millis)),
+        ]);
+    }
+    t.add_row(vec![
+        Cell::new("total"),
+        Cell::new(""),
+        right(p.placements.len().to_string()),
+        right(p.children_placed.to_string()),
+        right(pts(p.total_objective)),
+        Cell::new(""),
+        Cell::new(&p.total_status),
+        Cell::new(""),
+        right(format!(
+            "{:.0}",
+            p.rounds.iter().map(|r| r.millis).sum::<f64>()
+        )),
+    ]);
+    t
 }
 
 /// Plain-text summary of a plan.
@@ -344,31 +472,23 @@ pub fn plan_text(p: &PlanJson) -> String {
         p.scope, p.model.id, p.model.version, p.as_of, p.travel
     );
     out.push_str(&format!(
-        "status {} · objective {} · bound {} · gap {:.4}%\n{} of {} children placed in {} placements; {} unit(s) unplaced\n",
-        p.status,
-        pts(p.objective),
-        pts(p.bound),
-        p.gap * 100.0,
+        "total objective {} · status {} · {} of {} children placed in {} placements; {} unit(s) unplaced\n",
+        pts(p.total_objective),
+        p.total_status,
         p.children_placed,
         p.children,
         p.placements.len(),
         p.unplaced.len()
     ));
+    out.push_str(&format!(
+        "strict plan: status {} · objective {} · bound {} · gap {:.4}%\n",
+        p.status,
+        pts(p.objective),
+        pts(p.bound),
+        p.gap * 100.0,
+    ));
     out.push_str(&format!("objective: {}\n", p.objective_formula));
-    for r in &p.rounds {
-        let largest = r.components.first().map_or(0, |c| c.units);
-        out.push_str(&format!(
-            "round {:<40} {:>6} units, {:>6} placed, objective {}, {} ({} components, largest {} units), {:.0} ms\n",
-            r.label,
-            r.units,
-            r.placed,
-            pts(r.objective),
-            r.status,
-            r.components.len(),
-            largest,
-            r.millis
-        ));
-    }
+    out.push_str(&format!("\n{}\n", rounds_table(p)));
     if !p.placements.is_empty() {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED);

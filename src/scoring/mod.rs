@@ -21,6 +21,7 @@ pub mod context;
 pub mod criteria;
 mod model;
 pub mod priority;
+mod relax;
 pub mod rules;
 
 pub use criteria::Criterion;
@@ -28,7 +29,8 @@ pub use model::{
     BUILTIN, CriterionParams, Geography, HouseholdRules, Model, ModelError, PriorityWeights,
     Relaxation, Thresholds,
 };
-pub use rules::{Detail, RuleCode, Violation};
+pub use relax::Needed;
+pub use rules::{Detail, RuleCode, UnplacedCode, Violation};
 
 use crate::domain::*;
 use crate::geo::{RoadGraph, TravelTimes};

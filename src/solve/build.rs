@@ -232,3 +232,81 @@ fn apart_units(data: &DataSet, units: &[Unit]) -> Vec<(u32, u32)> {
     out.dedup();
     out
 }
+
+/// Whether a household can still take a unit, given what a plan places
+/// there (the unit itself passes every hard rule there on its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Room {
+    /// Fewer free places are left than the unit has children.
+    Full,
+    /// The places are there, but the household limit refuses the unit
+    /// together with the units placed there.
+    LimitBinds,
+    /// The household would take it, but a child the unit must live apart
+    /// from is placed there.
+    SiblingApart,
+    /// The household could take it.
+    Free,
+}
+
+/// What a plan places in one household: its units (as the instance sees
+/// them) and their children.
+#[derive(Debug, Clone, Default)]
+pub struct PlacedThere {
+    /// Units placed there.
+    pub units: Vec<IUnit>,
+    /// Their children, unit by unit.
+    pub members: Vec<Vec<ChildIx>>,
+}
+
+impl PlacedThere {
+    /// Adds a unit placed there.
+    pub fn push(&mut self, unit: IUnit, members: &[ChildIx]) {
+        self.units.push(unit);
+        self.members.push(members.to_vec());
+    }
+
+    /// Whether `child` is placed there.
+    pub fn holds(&self, child: ChildIx) -> bool {
+        self.members.iter().any(|m| m.contains(&child))
+    }
+
+    /// The occupancy these units leave.
+    pub fn occupancy(&self) -> Occupancy {
+        self.units
+            .iter()
+            .fold(Occupancy::default(), |o, u| Occupancy {
+                children: o.children.saturating_add(u.size),
+                developmental: o.developmental || u.developmental,
+                non_exempt: o.non_exempt || !u.exempt,
+            })
+    }
+}
+
+/// The [`Room`] household `carer` has for `unit` (children `members`) under
+/// the scorer's household rules, given what is placed there.
+pub fn room_for(
+    scorer: &Scorer<'_>,
+    carer: CarerIx,
+    unit: &IUnit,
+    members: &[ChildIx],
+    there: &PlacedThere,
+) -> Room {
+    let h = instance_household(scorer, carer, there.occupancy());
+    if unit.size > h.capacity {
+        return Room::Full;
+    }
+    if !h.allows([unit]) {
+        return Room::LimitBinds;
+    }
+    let apart = scorer.data().sibling_links.iter().any(|l| {
+        !l.keep_together
+            && ((members.contains(&l.a) && there.holds(l.b))
+                || (members.contains(&l.b) && there.holds(l.a)))
+    });
+    if apart {
+        Room::SiblingApart
+    } else {
+        Room::Free
+    }
+}

@@ -1,14 +1,15 @@
 //! The independent plan checker: from the data set, the model and a plan
 //! document alone, verifies every child at most once, sibling co-location and
 //! apart links, every hard rule of every placement (allowing only what the
-//! placement says it relaxed), capacities and household rules, and
-//! recomputes the objective. It shares the rule definitions with scoring but
-//! nothing with the solvers.
+//! placement says it relaxed, and requiring that it needs every relaxation
+//! it lists), capacities and household rules, every unplaced reason against
+//! the plan's placements, and recomputes the objective. It shares the rule
+//! definitions with scoring but nothing with the solvers.
 
-use super::build::{instance_household, instance_unit};
+use super::build::{PlacedThere, Room, instance_household, instance_unit, room_for};
 use crate::domain::{CarerIx, ChildIx, DataSet, sibling_groups};
-use crate::io::plan_report::PlanJson;
-use crate::scoring::{Model, Relaxation, Scorer, Unit};
+use crate::io::plan_report::{PlanJson, UnplacedJson};
+use crate::scoring::{Model, Relaxation, RuleCode, Scorer, Unit, UnplacedCode};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,39 +50,12 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
         }
     };
     let strict = Scorer::new(data, model, as_of);
-    // Models for the relaxation labels a placement may carry.
-    let mut relaxed_models: BTreeMap<Vec<String>, Model> = BTreeMap::new();
-    let mut split_within: Option<f64> = None;
-    for p in &plan.placements {
-        if p.relaxed.is_empty() || relaxed_models.contains_key(&p.relaxed) {
-            continue;
-        }
-        let mut m = model.clone();
-        for label in &p.relaxed {
-            match model.relaxations.iter().find(|r| &r.label() == label) {
-                Some(Relaxation::TravelLimit { factor }) => {
-                    m.thresholds.max_travel_minutes_birth_family *= factor
-                }
-                Some(Relaxation::SplitSiblingGroups { within_minutes, .. }) => {
-                    split_within = Some(*within_minutes)
-                }
-                None => problems.push(format!(
-                    "placement of {} claims relaxation {label:?}, which model {} does not allow",
-                    p.children.join("+"),
-                    model.tag()
-                )),
-            }
-        }
-        relaxed_models.insert(p.relaxed.clone(), m);
-    }
-    let scorers: BTreeMap<Vec<String>, Scorer<'_>> = relaxed_models
-        .iter()
-        .map(|(k, m)| (k.clone(), Scorer::new(data, m, as_of)))
-        .collect();
-
+    let ladder = &model.relaxations;
+    // Split sibling groups and the distance their households may be apart.
+    let mut split_within: BTreeMap<ChildIx, f64> = BTreeMap::new();
     let mut seen: BTreeMap<ChildIx, usize> = BTreeMap::new();
     let mut household_of: BTreeMap<ChildIx, CarerIx> = BTreeMap::new();
-    let mut at: BTreeMap<CarerIx, Vec<super::instance::Unit>> = BTreeMap::new();
+    let mut at: BTreeMap<CarerIx, PlacedThere> = BTreeMap::new();
     let mut objective = 0i64;
     let mut children = 0;
     for (i, p) in plan.placements.iter().enumerate() {
@@ -117,14 +91,60 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
         members.sort_by(|a, b| data.child(*a).id.cmp(&data.child(*b).id));
         children += members.len();
         let unit = Unit { members };
-        let scorer = scorers.get(&p.relaxed).unwrap_or(&strict);
-        for (child, v) in scorer.violations(&unit, carer) {
+        let whole = strict.unit_of(unit.members[0]);
+        if !unit.members.iter().all(|m| whole.members.contains(m)) {
             problems.push(format!(
-                "{what}: child {} breaks {} ({})",
-                data.child(child).id,
-                v.code,
-                v.detail
+                "{what}: children of different sibling groups or lone children placed as one unit"
             ));
+        }
+        // Relaxations: each listed one must be in the ladder and needed by
+        // this pair; every strict rule it breaks must be lifted by them.
+        let mut listed = Vec::new();
+        for label in &p.relaxed {
+            match ladder.iter().position(|r| &r.label() == label) {
+                Some(i) => listed.push(i),
+                None => problems.push(format!(
+                    "{what}: claims relaxation {label:?}, which model {} does not allow",
+                    model.tag()
+                )),
+            }
+        }
+        let needed = strict.relaxations_needed(&unit, carer, &listed);
+        for i in listed.iter().filter(|i| !needed.steps.contains(i)) {
+            problems.push(format!(
+                "{what}: lists relaxation {:?}, which it does not need",
+                ladder[*i].label()
+            ));
+        }
+        for (child, v) in &needed.unlifted {
+            problems.push(format!(
+                "{what}: child {} breaks {} ({}){}",
+                data.child(*child).id,
+                v.code,
+                v.detail,
+                if listed.is_empty() {
+                    ""
+                } else {
+                    " even with the relaxations it lists"
+                }
+            ));
+        }
+        if let Some(n) = needed.unsplit {
+            let split = ladder
+                .iter()
+                .find(|r| matches!(r, Relaxation::SplitSiblingGroups { min_size, .. } if n >= usize::from(*min_size)))
+                .map_or_else(|| format!("a split relaxation (model {} has none for {n} children)", model.tag()), |r| format!("{:?}", r.label()));
+            problems.push(format!(
+                "{what}: is part of a sibling group of {n} children but does not list {split}"
+            ));
+        }
+        for i in &needed.steps {
+            if let Relaxation::SplitSiblingGroups { within_minutes, .. } = ladder[*i] {
+                for m in &whole.members {
+                    let w = split_within.entry(*m).or_insert(within_minutes);
+                    *w = w.min(within_minutes);
+                }
+            }
         }
         let iu = instance_unit(&strict, &unit);
         let score = i64::from(strict.score_pair(&unit, carer).total);
@@ -135,19 +155,22 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
             ));
         }
         objective += iu.value + score;
-        at.entry(carer).or_default().push(iu);
+        at.entry(carer).or_default().push(iu, &unit.members);
     }
-    for (carer, units) in &at {
+    for (carer, there) in &at {
         let h = instance_household(&strict, *carer, Default::default());
-        if !h.allows(units.iter()) {
+        if !h.allows(there.units.iter()) {
             problems.push(format!(
                 "household {}: {} children placed ({} free places, {} already there) break its capacity or the household limit",
                 data.carer(*carer).id,
-                units.iter().map(|u| u32::from(u.size)).sum::<u32>(),
+                there.units.iter().map(|u| u32::from(u.size)).sum::<u32>(),
                 h.capacity,
                 h.current
             ));
         }
+    }
+    for u in &plan.unplaced {
+        check_unplaced(&strict, u, &household_of, &at, &mut problems);
     }
     // Siblings.
     for g in sibling_groups(data) {
@@ -164,7 +187,13 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
             .iter()
             .map(|c| data.child(*c).id.as_str())
             .collect();
-        match split_within {
+        match g
+            .members
+            .iter()
+            .filter_map(|m| split_within.get(m))
+            .copied()
+            .reduce(f64::min)
+        {
             Some(within) => {
                 let placed: Vec<CarerIx> = homes.iter().flatten().copied().collect();
                 for (i, a) in placed.iter().enumerate() {
@@ -205,5 +234,118 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
         objective,
         placements: plan.placements.len(),
         children,
+    }
+}
+
+/// Checks the reasons of one unplaced unit against the plan's placements
+/// (`at`, by household): every named household must pass every strict
+/// hard rule for the unit, hold the units the reason says, and refuse the
+/// unit for the reason given.
+fn check_unplaced(
+    strict: &Scorer<'_>,
+    u: &UnplacedJson,
+    household_of: &BTreeMap<ChildIx, CarerIx>,
+    at: &BTreeMap<CarerIx, PlacedThere>,
+    problems: &mut Vec<String>,
+) {
+    let data = strict.data();
+    let what = format!("unplaced {}", u.children.join("+"));
+    let mut members = Vec::new();
+    for id in &u.children {
+        match data.child_ix(id) {
+            None => problems.push(format!("{what}: unknown child {id}")),
+            Some(c) if household_of.contains_key(&c) => {
+                problems.push(format!("{what}: child {id} is also placed"))
+            }
+            Some(c) => members.push(c),
+        }
+    }
+    if members.is_empty() || members.len() != u.children.len() {
+        return;
+    }
+    members.sort_by(|a, b| data.child(*a).id.cmp(&data.child(*b).id));
+    let unit = Unit { members };
+    let iu = instance_unit(strict, &unit);
+    let nobody = PlacedThere::default();
+    if u.reasons.is_empty() {
+        problems.push(format!("{what}: no reason given"));
+    }
+    for r in &u.reasons {
+        let Some(code) = UnplacedCode::parse(&r.code) else {
+            problems.push(format!("{what}: unknown reason code {:?}", r.code));
+            continue;
+        };
+        let room = match code {
+            UnplacedCode::Outcompeted => Room::Full,
+            UnplacedCode::HouseholdLimitBinding => Room::LimitBinds,
+            UnplacedCode::SiblingToLiveApartThere => Room::SiblingApart,
+            UnplacedCode::RoomLeftUnused => Room::Free,
+            UnplacedCode::NoEligibleHousehold => {
+                let masks = strict.masks(&unit);
+                for rc in &r.rules {
+                    let Some(rule) = RuleCode::parse(&rc.code) else {
+                        problems.push(format!("{what}: {code} counts unknown rule {:?}", rc.code));
+                        continue;
+                    };
+                    let n = masks.iter().filter(|m| **m & rule.bit() != 0).count();
+                    if n != rc.households {
+                        problems.push(format!(
+                            "{what}: {code} says {} household(s) fail {rule}, recounted {n}",
+                            rc.households
+                        ));
+                    }
+                }
+                continue;
+            }
+            UnplacedCode::SiblingGroupLargerThanAnyEligibleHousehold => continue,
+        };
+        if r.households.is_empty() {
+            problems.push(format!("{what}: {code} names no household"));
+        }
+        for h in &r.households {
+            let Some(carer) = data.carer_ix(&h.household_id) else {
+                problems.push(format!(
+                    "{what}: {code} names unknown household {}",
+                    h.household_id
+                ));
+                continue;
+            };
+            let hid = &h.household_id;
+            if let Some((child, v)) = strict.violations(&unit, carer).first() {
+                problems.push(format!(
+                    "{what}: {code} names household {hid}, which is not eligible (child {} breaks {})",
+                    data.child(*child).id,
+                    v.code
+                ));
+                continue;
+            }
+            let there = at.get(&carer).unwrap_or(&nobody);
+            let mut claimed: Vec<Vec<String>> = h.placed_there.clone();
+            let mut actual: Vec<Vec<String>> = there
+                .members
+                .iter()
+                .map(|m| m.iter().map(|c| data.child(*c).id.to_string()).collect())
+                .collect();
+            for v in claimed.iter_mut().chain(actual.iter_mut()) {
+                v.sort();
+            }
+            claimed.sort();
+            actual.sort();
+            if claimed != actual {
+                problems.push(format!(
+                    "{what}: {code} says household {hid} holds {claimed:?}, the plan places {actual:?} there"
+                ));
+            }
+            let found = room_for(strict, carer, &iu, &unit.members, there);
+            if found != room {
+                let why = match found {
+                    Room::Full => "it has no room left for them",
+                    Room::LimitBinds => "the household limit refuses them there",
+                    Room::SiblingApart => "a sibling they must live apart from is placed there",
+                    Room::Free => "it has room and its rules allow them",
+                };
+                problems.push(format!("{what}: {code} names household {hid}, but {why}"));
+            }
+        }
     }
 }

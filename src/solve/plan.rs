@@ -10,11 +10,14 @@
 //! (priority-weighted) children wins first and fit decides between plans
 //! that place the same children.
 
-use super::build::{Built, Occupancy, PlanError, Scope, build, scope_units};
+use super::build::{
+    Built, Occupancy, PlacedThere, PlanError, Room, Scope, build, instance_unit, room_for,
+    scope_units,
+};
 use super::exact::{self, ComponentReport, SolveOptions, Status};
 use super::instance::Unit as IUnit;
 use crate::domain::{CarerIx, ChildIx, DataSet};
-use crate::scoring::{Model, Relaxation, RuleCode, Score, Scorer, Unit};
+use crate::scoring::{Model, Relaxation, RuleCode, Score, Scorer, Unit, UnplacedCode};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -61,7 +64,8 @@ pub struct Placement {
     pub value: i64,
     /// Match score with breakdown.
     pub score: Score,
-    /// Relaxations this placement needed (empty = strict rules).
+    /// Relaxations this placement needs, judged from the pair itself
+    /// ([`Scorer::relaxations_needed`]; empty = strict rules).
     pub relaxed: Vec<String>,
     /// Fixed by an officer.
     pub pinned: bool,
@@ -85,11 +89,42 @@ pub enum UnplacedReason {
         /// Most free places among those households.
         largest_free: u8,
     },
-    /// Eligible households exist but their places went to others.
-    Outcompeted {
-        /// Best eligible households and who was placed there instead.
+    /// Households pass every hard rule, but given the plan's placements none
+    /// takes the unit: one reason per kind of [`Room`] among them (`Full` is
+    /// `OUTCOMPETED`, `LimitBinds` is `HOUSEHOLD_LIMIT_BINDING`, …).
+    Blocked {
+        /// Why these households do not take the unit.
+        room: Room,
+        /// Eligible households of this kind.
+        households: usize,
+        /// The best of them by match score (at most 3, ties by id) and the
+        /// units the plan places there.
         by: Vec<(CarerIx, Vec<Vec<ChildIx>>)>,
     },
+}
+
+impl UnplacedReason {
+    /// Stable code of the reason.
+    pub fn code(&self) -> UnplacedCode {
+        match self {
+            Self::NoEligibleHousehold { .. } => UnplacedCode::NoEligibleHousehold,
+            Self::GroupLargerThanAnyEligibleHousehold { .. } => {
+                UnplacedCode::SiblingGroupLargerThanAnyEligibleHousehold
+            }
+            Self::Blocked { room, .. } => room_code(*room),
+        }
+    }
+}
+
+/// The unplaced-reason code of households with `room` for a unit the plan
+/// leaves out.
+pub fn room_code(room: Room) -> UnplacedCode {
+    match room {
+        Room::Full => UnplacedCode::Outcompeted,
+        Room::LimitBinds => UnplacedCode::HouseholdLimitBinding,
+        Room::SiblingApart => UnplacedCode::SiblingToLiveApartThere,
+        Room::Free => UnplacedCode::RoomLeftUnused,
+    }
 }
 
 /// A unit the plan leaves unplaced.
@@ -112,6 +147,8 @@ pub struct Round {
     pub units: usize,
     /// Units placed in it.
     pub placed: usize,
+    /// Children placed in it.
+    pub children_placed: usize,
     /// Objective of the round (hundredths).
     pub objective: i64,
     /// Proved bound of the round.
@@ -131,6 +168,14 @@ impl Round {
             label,
             units: built.units.len(),
             placed: sol.assignment.placed.iter().flatten().count(),
+            children_placed: sol
+                .assignment
+                .placed
+                .iter()
+                .zip(&built.units)
+                .filter(|(h, _)| h.is_some())
+                .map(|(_, u)| u.size())
+                .sum(),
             objective: sol.objective,
             bound: sol.bound,
             status: sol.status,
@@ -149,8 +194,11 @@ pub struct Plan {
     pub objective: i64,
     /// Proved upper bound of the strict plan.
     pub bound: i64,
-    /// Objective including relaxation rounds.
+    /// Objective of the whole plan: pinned placements and every round
+    /// (= `pinned_objective` + Σ round objectives).
     pub total_objective: i64,
+    /// Objective of the officers' pinned placements.
+    pub pinned_objective: i64,
     /// Placements, strict first, by first child id.
     pub placements: Vec<Placement>,
     /// Units left unplaced.
@@ -306,7 +354,7 @@ pub fn plan(
         &built,
         &sol.assignment.placed,
         &alts,
-        &[],
+        &|_, _| Vec::new(),
         &mut placements,
         &mut occupied,
     );
@@ -315,7 +363,7 @@ pub fn plan(
     if opts.relax {
         let mut relaxed_model = model.clone();
         let mut labels: Vec<String> = Vec::new();
-        for r in &model.relaxations {
+        for (step, r) in model.relaxations.iter().enumerate() {
             if left.is_empty() {
                 break;
             }
@@ -368,26 +416,28 @@ pub fn plan(
                 }
             };
             rounds.push(Round::new(labels.join(" + "), &built, &sol, t));
+            // Every step so far may be needed (a part of a group split in
+            // an earlier round still needs its split step).
+            let in_force: Vec<usize> = (0..=step).collect();
             left = collect(
                 &rscorer,
                 &built,
                 &sol.assignment.placed,
                 &[],
-                &labels,
+                &|u, h| labels_needed(&scorer, &in_force, u, h),
                 &mut placements,
                 &mut occupied,
             );
         }
     }
 
-    // Reasons for every unit still unplaced (under the strict rules).
-    let placed_at: BTreeMap<CarerIx, Vec<Vec<ChildIx>>> =
-        placements.iter().fold(BTreeMap::new(), |mut m, p| {
-            m.entry(p.carer)
-                .or_insert_with(Vec::new)
-                .push(p.unit.members.clone());
-            m
-        });
+    // Reasons for every unit still unplaced (under the strict rules, given
+    // every placement of the plan).
+    let mut placed_at: BTreeMap<CarerIx, PlacedThere> = BTreeMap::new();
+    for p in &placements {
+        let there = placed_at.entry(p.carer).or_default();
+        there.push(instance_unit(&scorer, &p.unit), &p.unit.members);
+    }
     let unplaced = left
         .into_iter()
         .map(|u| explain_unplaced(&scorer, u, &forbidden, &placed_at))
@@ -408,6 +458,7 @@ pub fn plan(
         objective: rounds[0].objective + pinned_value,
         bound: rounds[0].bound + pinned_value,
         total_objective,
+        pinned_objective: pinned_value,
         placements,
         unplaced,
         rounds,
@@ -421,13 +472,34 @@ fn occupy(occupied: &mut BTreeMap<CarerIx, Occupancy>, h: CarerIx, u: &IUnit) {
     o.non_exempt |= !u.exempt;
 }
 
-/// Records the placements of one round; returns the units left unplaced.
+/// The relaxation labels of placing `unit` at `carer`: the steps among
+/// `in_force` it needs against the `strict` model, judged from the pair.
+fn labels_needed(
+    strict: &Scorer<'_>,
+    in_force: &[usize],
+    unit: &Unit,
+    carer: CarerIx,
+) -> Vec<String> {
+    if in_force.is_empty() {
+        return Vec::new();
+    }
+    let ladder = &strict.model().relaxations;
+    strict
+        .relaxations_needed(unit, carer, in_force)
+        .steps
+        .into_iter()
+        .map(|i| ladder[i].label())
+        .collect()
+}
+
+/// Records the placements of one round (each labelled by `label`); returns
+/// the units left unplaced.
 fn collect(
     scorer: &Scorer<'_>,
     built: &Built,
     placed: &[Option<u32>],
     alts: &[Vec<exact::Alternative>],
-    relaxed: &[String],
+    label: &dyn Fn(&Unit, CarerIx) -> Vec<String>,
     placements: &mut Vec<Placement>,
     occupied: &mut BTreeMap<CarerIx, Occupancy>,
 ) -> Vec<Unit> {
@@ -461,7 +533,7 @@ fn collect(
                     carer,
                     value: iu.value,
                     score: scorer.score_pair(unit, carer),
-                    relaxed: relaxed.to_vec(),
+                    relaxed: label(unit, carer),
                     pinned: false,
                     alternatives,
                 });
@@ -522,11 +594,13 @@ fn far_apart(
     None
 }
 
+/// Why `unit` is left unplaced, under the strict rules and given every
+/// placement of the plan (`placed_at`, by household).
 fn explain_unplaced(
     scorer: &Scorer<'_>,
     unit: Unit,
     forbidden: &BTreeSet<(ChildIx, CarerIx)>,
-    placed_at: &BTreeMap<CarerIx, Vec<Vec<ChildIx>>>,
+    placed_at: &BTreeMap<CarerIx, PlacedThere>,
 ) -> Unplaced {
     let data = scorer.data();
     let value = super::build::unit_value(data, scorer.model(), &unit, scorer.as_of());
@@ -543,52 +617,107 @@ fn explain_unplaced(
         })
         .map(|(i, _)| CarerIx::from_usize(i))
         .collect();
-    let mut reasons = Vec::new();
-    if eligible.is_empty() {
-        let capacity = RuleCode::NoFreePlace.bit()
-            | RuleCode::SiblingGroupTooLarge.bit()
-            | RuleCode::HouseholdLimitExceeded.bit();
-        if unit.size() > 1 {
-            let roomless: Vec<u8> = masks
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| **m != 0 && **m & !capacity == 0)
-                .map(|(i, _)| data.carers[i].free_places())
-                .collect();
-            if let Some(&largest_free) = roomless.iter().max() {
-                reasons.push(UnplacedReason::GroupLargerThanAnyEligibleHousehold {
-                    size: unit.size(),
-                    largest_free,
-                });
-            }
-        }
-        let mut counts: Vec<(RuleCode, usize)> = RuleCode::ALL
-            .into_iter()
-            .map(|r| (r, masks.iter().filter(|m| **m & r.bit() != 0).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        counts.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), *r));
-        counts.truncate(3);
-        reasons.push(UnplacedReason::NoEligibleHousehold { rules: counts });
+    let reasons = if eligible.is_empty() {
+        no_eligible_household(scorer, &unit, &masks)
     } else {
-        let mut best: Vec<(u32, CarerIx)> = eligible
-            .iter()
-            .map(|&c| (scorer.score_pair(&unit, c).total, c))
-            .collect();
-        best.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| data.carer(a.1).id.cmp(&data.carer(b.1).id))
-        });
-        let by = best
-            .into_iter()
-            .take(3)
-            .map(|(_, c)| (c, placed_at.get(&c).cloned().unwrap_or_default()))
-            .collect();
-        reasons.push(UnplacedReason::Outcompeted { by });
-    }
+        blocked(scorer, &unit, &eligible, placed_at)
+    };
     Unplaced {
         unit,
         value,
         reasons,
     }
+}
+
+/// Reasons of a unit no household is eligible for: the rules that exclude
+/// most households, after the group-size reason when it applies.
+fn no_eligible_household(scorer: &Scorer<'_>, unit: &Unit, masks: &[u16]) -> Vec<UnplacedReason> {
+    let data = scorer.data();
+    let mut reasons = Vec::new();
+    let capacity = RuleCode::NoFreePlace.bit()
+        | RuleCode::SiblingGroupTooLarge.bit()
+        | RuleCode::HouseholdLimitExceeded.bit();
+    if unit.size() > 1 {
+        let roomless: Vec<u8> = masks
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m != 0 && **m & !capacity == 0)
+            .map(|(i, _)| data.carers[i].free_places())
+            .collect();
+        if let Some(&largest_free) = roomless.iter().max() {
+            reasons.push(UnplacedReason::GroupLargerThanAnyEligibleHousehold {
+                size: unit.size(),
+                largest_free,
+            });
+        }
+    }
+    let mut counts: Vec<(RuleCode, usize)> = RuleCode::ALL
+        .into_iter()
+        .map(|r| (r, masks.iter().filter(|m| **m & r.bit() != 0).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    counts.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), *r));
+    counts.truncate(3);
+    reasons.push(UnplacedReason::NoEligibleHousehold { rules: counts });
+    reasons
+}
+
+/// Reasons of a unit whose `eligible` households all refuse it given the
+/// plan's placements: one per kind of [`Room`], naming the best households
+/// of that kind and who is placed there; the kind with the best household
+/// first.
+fn blocked(
+    scorer: &Scorer<'_>,
+    unit: &Unit,
+    eligible: &[CarerIx],
+    placed_at: &BTreeMap<CarerIx, PlacedThere>,
+) -> Vec<UnplacedReason> {
+    let data = scorer.data();
+    let iu = instance_unit(scorer, unit);
+    let nobody = PlacedThere::default();
+    let mut best: Vec<(u32, CarerIx)> = eligible
+        .iter()
+        .map(|&c| (scorer.score_pair(unit, c).total, c))
+        .collect();
+    best.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| data.carer(a.1).id.cmp(&data.carer(b.1).id))
+    });
+    // Kinds in order of their best household.
+    let mut reasons: Vec<UnplacedReason> = Vec::new();
+    for (_, c) in best {
+        let there = placed_at.get(&c).unwrap_or(&nobody);
+        let room = room_for(scorer, c, &iu, &unit.members, there);
+        let k = match reasons
+            .iter()
+            .position(|r| matches!(r, UnplacedReason::Blocked { room: k, .. } if *k == room))
+        {
+            Some(k) => k,
+            None => {
+                reasons.push(UnplacedReason::Blocked {
+                    room,
+                    households: 0,
+                    by: Vec::new(),
+                });
+                reasons.len() - 1
+            }
+        };
+        if let UnplacedReason::Blocked { households, by, .. } = &mut reasons[k] {
+            *households += 1;
+            if by.len() < 3 {
+                by.push((c, units_there(data, there)));
+            }
+        }
+    }
+    reasons
+}
+
+/// The units placed in a household, in order of their first child's id.
+fn units_there(data: &DataSet, there: &PlacedThere) -> Vec<Vec<ChildIx>> {
+    let mut units = there.members.clone();
+    units.sort_by(|a, b| {
+        let id = |m: &Vec<ChildIx>| m.first().map(|c| data.child(*c).id.as_str());
+        id(a).cmp(&id(b))
+    });
+    units
 }

@@ -1,6 +1,7 @@
 //! Hard rules: a pair failing any enabled rule is excluded (never scored, never
 //! ranked, never given a decision variable). One file per rule; this module is
-//! the ordered registry and the one table of codes, names and sentences.
+//! the ordered registry and the one table of codes, names and sentences (of
+//! the hard rules, and of the reasons a plan gives for an unplaced child).
 
 mod accessible;
 mod age;
@@ -12,6 +13,8 @@ mod sibling_group_too_large;
 mod siblings_not_accepted;
 mod travel;
 mod unavailable;
+
+pub use travel::too_far;
 
 use super::context::PairCtx;
 use crate::domain::{NeedCode, PlacementType};
@@ -161,6 +164,101 @@ impl RuleCode {
 }
 
 impl fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stable codes of the reasons a plan gives for a child it leaves unplaced.
+/// They share the table's form with [`RuleCode`]: code, name, sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnplacedCode {
+    /// No household passes every hard rule.
+    NoEligibleHousehold,
+    /// Households pass every other rule but none has room for the whole group.
+    SiblingGroupLargerThanAnyEligibleHousehold,
+    /// Eligible households are full with the plan's placements.
+    Outcompeted,
+    /// An eligible household has a free place, but the household limit
+    /// refuses the unit given the children the plan places there.
+    HouseholdLimitBinding,
+    /// An eligible household has room, but a sibling the child must live
+    /// apart from is placed there.
+    SiblingToLiveApartThere,
+    /// An eligible household has room the rules allow, but the plan left it
+    /// unused.
+    RoomLeftUnused,
+}
+
+/// The table of unplaced-reason codes: code, short name, sentence.
+const UNPLACED_TABLE: [(UnplacedCode, &str, &str, &str); 6] = [
+    (
+        UnplacedCode::NoEligibleHousehold,
+        "NO_ELIGIBLE_HOUSEHOLD",
+        "no eligible household",
+        "No household passes every hard rule for the child (or sibling group).",
+    ),
+    (
+        UnplacedCode::SiblingGroupLargerThanAnyEligibleHousehold,
+        "SIBLING_GROUP_LARGER_THAN_ANY_ELIGIBLE_HOUSEHOLD",
+        "sibling group larger than any eligible household",
+        "Households pass every other rule, but none has enough free places for the whole sibling group.",
+    ),
+    (
+        UnplacedCode::Outcompeted,
+        "OUTCOMPETED",
+        "outcompeted",
+        "Eligible, but the eligible households have no room left: their places went to children the plan values more.",
+    ),
+    (
+        UnplacedCode::HouseholdLimitBinding,
+        "HOUSEHOLD_LIMIT_BINDING",
+        "household limit binding",
+        "An eligible household still has a free place, but the jurisdiction's limit of children per household refuses the child given the children the plan places there.",
+    ),
+    (
+        UnplacedCode::SiblingToLiveApartThere,
+        "SIBLING_TO_LIVE_APART_THERE",
+        "sibling to live apart placed there",
+        "An eligible household has room, but a sibling the child must live apart from is placed there.",
+    ),
+    (
+        UnplacedCode::RoomLeftUnused,
+        "ROOM_LEFT_UNUSED",
+        "room left unused",
+        "An eligible household still has room that its rules allow, but the plan did not use it (the solve stopped at its time or gap limit first).",
+    ),
+];
+
+impl UnplacedCode {
+    /// Every code in table order.
+    pub const ALL: [UnplacedCode; 6] = [
+        Self::NoEligibleHousehold,
+        Self::SiblingGroupLargerThanAnyEligibleHousehold,
+        Self::Outcompeted,
+        Self::HouseholdLimitBinding,
+        Self::SiblingToLiveApartThere,
+        Self::RoomLeftUnused,
+    ];
+    /// Stable code, e.g. `HOUSEHOLD_LIMIT_BINDING`.
+    pub fn as_str(self) -> &'static str {
+        UNPLACED_TABLE[self as usize].1
+    }
+    /// Short human name.
+    pub fn name(self) -> &'static str {
+        UNPLACED_TABLE[self as usize].2
+    }
+    /// One-sentence explanation.
+    pub fn sentence(self) -> &'static str {
+        UNPLACED_TABLE[self as usize].3
+    }
+    /// Parses a stable code.
+    pub fn parse(s: &str) -> Option<Self> {
+        UNPLACED_TABLE.iter().find(|t| t.1 == s).map(|t| t.0)
+    }
+}
+
+impl fmt::Display for UnplacedCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -347,4 +445,22 @@ pub fn evaluate_all(ctx: &PairCtx<'_>) -> Vec<(RuleCode, Option<Detail>)> {
         .iter()
         .map(|&r| (r, r.check(ctx)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_tables_are_in_enum_order_and_round_trip() {
+        for (i, r) in RuleCode::ALL.into_iter().enumerate() {
+            assert_eq!(TABLE[i].0, r);
+            assert_eq!(RuleCode::parse(r.as_str()), Some(r));
+        }
+        for (i, c) in UnplacedCode::ALL.into_iter().enumerate() {
+            assert_eq!(UNPLACED_TABLE[i].0, c);
+            assert_eq!(UnplacedCode::parse(c.as_str()), Some(c));
+            assert!(!c.name().is_empty() && c.sentence().ends_with('.'));
+        }
+    }
 }

@@ -9,9 +9,16 @@ pub(super) fn check(ctx: &PairCtx<'_>) -> Option<Detail> {
     if t.kinship_exempt_from_travel_limit && ctx.carer.kind == CarerKind::Kinship {
         return None;
     }
-    let max = t.max_travel_minutes_birth_family as f32;
-    (ctx.birth_minutes > max).then_some(Detail::Travel {
+    too_far(ctx.birth_minutes, t.max_travel_minutes_birth_family).then_some(Detail::Travel {
         minutes: ctx.birth_minutes,
-        max,
+        max: t.max_travel_minutes_birth_family as f32,
     })
+}
+
+/// Whether a journey of `minutes` breaks a travel limit of `max_minutes`
+/// (the rule's comparison, also used to tell which travel relaxations a
+/// placement needs).
+#[inline]
+pub fn too_far(minutes: f32, max_minutes: f64) -> bool {
+    minutes > max_minutes as f32
 }
