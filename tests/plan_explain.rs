@@ -94,6 +94,15 @@ fn headline_numbers_cover_every_round() {
     assert_eq!(doc.total_objective, strict.objective + travel.objective);
     assert_eq!(doc.children_placed, 5);
 
+    // The checker holds the headline to the rounds.
+    let mut doctored = reread(&doc);
+    doctored.rounds[1].objective += 100;
+    let problems = check_plan(&small(), &Model::load("default").unwrap(), &doctored).problems;
+    assert!(
+        problems.iter().any(|p| p.contains("is not pinned")),
+        "{problems:?}"
+    );
+
     // JSON: the whole plan's status, and children placed per round.
     let v = serde_json::to_value(&doc).unwrap();
     assert_eq!(v["totalStatus"], "optimal", "{v}");

@@ -223,6 +223,16 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
             }
         }
     }
+    // The headline adds up: pinned placements and every round.
+    if !plan.rounds.is_empty() {
+        let rounds: i64 = plan.rounds.iter().map(|r| r.objective).sum();
+        if plan.pinned_objective + rounds != plan.total_objective {
+            problems.push(format!(
+                "total objective {} is not pinned {} + rounds {rounds}",
+                plan.total_objective, plan.pinned_objective
+            ));
+        }
+    }
     if objective != plan.total_objective {
         problems.push(format!(
             "objective claimed {} (total), recomputed {objective}",
