@@ -50,7 +50,6 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
         }
     };
     let strict = Scorer::new(data, model, as_of);
-    let ladder = &model.relaxations;
     // Split sibling groups and the distance their households may be apart.
     let mut split_within: BTreeMap<ChildIx, f64> = BTreeMap::new();
     let mut seen: BTreeMap<ChildIx, usize> = BTreeMap::new();
@@ -99,51 +98,11 @@ pub fn check_plan(data: &DataSet, model: &Model, plan: &PlanJson) -> CheckReport
         }
         // Relaxations: each listed one must be in the ladder and needed by
         // this pair; every strict rule it breaks must be lifted by them.
-        let mut listed = Vec::new();
-        for label in &p.relaxed {
-            match ladder.iter().position(|r| &r.label() == label) {
-                Some(i) => listed.push(i),
-                None => problems.push(format!(
-                    "{what}: claims relaxation {label:?}, which model {} does not allow",
-                    model.tag()
-                )),
-            }
-        }
-        let needed = strict.relaxations_needed(&unit, carer, &listed);
-        for i in listed.iter().filter(|i| !needed.steps.contains(i)) {
-            problems.push(format!(
-                "{what}: lists relaxation {:?}, which it does not need",
-                ladder[*i].label()
-            ));
-        }
-        for (child, v) in &needed.unlifted {
-            problems.push(format!(
-                "{what}: child {} breaks {} ({}){}",
-                data.child(*child).id,
-                v.code,
-                v.detail,
-                if listed.is_empty() {
-                    ""
-                } else {
-                    " even with the relaxations it lists"
-                }
-            ));
-        }
-        if let Some(n) = needed.unsplit {
-            let split = ladder
-                .iter()
-                .find(|r| matches!(r, Relaxation::SplitSiblingGroups { min_size, .. } if n >= usize::from(*min_size)))
-                .map_or_else(|| format!("a split relaxation (model {} has none for {n} children)", model.tag()), |r| format!("{:?}", r.label()));
-            problems.push(format!(
-                "{what}: is part of a sibling group of {n} children but does not list {split}"
-            ));
-        }
-        for i in &needed.steps {
-            if let Relaxation::SplitSiblingGroups { within_minutes, .. } = ladder[*i] {
-                for m in &whole.members {
-                    let w = split_within.entry(*m).or_insert(within_minutes);
-                    *w = w.min(within_minutes);
-                }
+        let split = check_relaxations(&strict, &what, &unit, carer, &p.relaxed, &mut problems);
+        if let Some(within) = split {
+            for m in &whole.members {
+                let w = split_within.entry(*m).or_insert(within);
+                *w = w.min(within);
             }
         }
         let iu = instance_unit(&strict, &unit);
@@ -358,4 +317,69 @@ fn check_unplaced(
             }
         }
     }
+}
+
+/// Checks the relaxations a placement of `unit` at `carer` lists against
+/// those it needs; returns the distance its sibling group's households may
+/// be apart when it is a part of a split group.
+fn check_relaxations(
+    strict: &Scorer<'_>,
+    what: &str,
+    unit: &Unit,
+    carer: CarerIx,
+    labels: &[String],
+    problems: &mut Vec<String>,
+) -> Option<f64> {
+    let (data, model) = (strict.data(), strict.model());
+    let ladder = &model.relaxations;
+    let mut listed = Vec::new();
+    for label in labels {
+        match ladder.iter().position(|r| &r.label() == label) {
+            Some(i) => listed.push(i),
+            None => problems.push(format!(
+                "{what}: claims relaxation {label:?}, which model {} does not allow",
+                model.tag()
+            )),
+        }
+    }
+    let needed = strict.relaxations_needed(unit, carer, &listed);
+    for i in listed.iter().filter(|i| !needed.steps.contains(i)) {
+        problems.push(format!(
+            "{what}: lists relaxation {:?}, which it does not need",
+            ladder[*i].label()
+        ));
+    }
+    for (child, v) in &needed.unlifted {
+        problems.push(format!(
+            "{what}: child {} breaks {} ({}){}",
+            data.child(*child).id,
+            v.code,
+            v.detail,
+            if listed.is_empty() {
+                ""
+            } else {
+                " even with the relaxations it lists"
+            }
+        ));
+    }
+    if let Some(n) = needed.unsplit {
+        let split = ladder
+            .iter()
+            .find(|r| matches!(r, Relaxation::SplitSiblingGroups { min_size, .. } if n >= usize::from(*min_size)))
+            .map_or_else(
+                || format!("a split relaxation (model {} has none for {n} children)", model.tag()),
+                |r| format!("{:?}", r.label()),
+            );
+        problems.push(format!(
+            "{what}: is part of a sibling group of {n} children but does not list {split}"
+        ));
+    }
+    needed
+        .steps
+        .iter()
+        .filter_map(|i| match ladder[*i] {
+            Relaxation::SplitSiblingGroups { within_minutes, .. } => Some(within_minutes),
+            Relaxation::TravelLimit { .. } => None,
+        })
+        .reduce(f64::min)
 }
