@@ -4,8 +4,8 @@
 use super::report::{CriterionJson, breakdown_json};
 use crate::domain::{ChildIx, DataSet};
 use crate::scoring::Scorer;
-use crate::solve::exact::Status;
-use crate::solve::plan::{Plan, UnplacedReason};
+use crate::solve::exact::{Status, StoppedBy};
+use crate::solve::plan::{Limits, Plan, UnplacedReason};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,76 @@ pub fn status_name(s: Status) -> &'static str {
         Status::Optimal => "optimal",
         Status::WithinGap => "within_gap",
         Status::TimeLimited => "time_limited",
+    }
+}
+
+/// What ended a plan's or a round's search, on the wire.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StoppedByJson {
+    /// Proved optimal.
+    Proved,
+    /// The relative gap was reached.
+    Gap,
+    /// A node limit of the proof search was reached first.
+    NodeLimit,
+    /// The work limit was reached first (the plan is reproducible).
+    WorkLimit,
+    /// The time limit was reached first (the plan depends on the machine).
+    TimeLimit,
+    /// The solve was cancelled.
+    Cancelled,
+}
+
+impl From<StoppedBy> for StoppedByJson {
+    fn from(s: StoppedBy) -> Self {
+        match s {
+            StoppedBy::Proved => StoppedByJson::Proved,
+            StoppedBy::Gap => StoppedByJson::Gap,
+            StoppedBy::NodeLimit => StoppedByJson::NodeLimit,
+            StoppedBy::WorkLimit => StoppedByJson::WorkLimit,
+            StoppedBy::TimeLimit => StoppedByJson::TimeLimit,
+            StoppedBy::Cancelled => StoppedByJson::Cancelled,
+        }
+    }
+}
+
+impl From<StoppedByJson> for StoppedBy {
+    fn from(s: StoppedByJson) -> Self {
+        match s {
+            StoppedByJson::Proved => StoppedBy::Proved,
+            StoppedByJson::Gap => StoppedBy::Gap,
+            StoppedByJson::NodeLimit => StoppedBy::NodeLimit,
+            StoppedByJson::WorkLimit => StoppedBy::WorkLimit,
+            StoppedByJson::TimeLimit => StoppedBy::TimeLimit,
+            StoppedByJson::Cancelled => StoppedBy::Cancelled,
+        }
+    }
+}
+
+/// The limits a plan was made under: quote them (with the data set and
+/// model) to make the same plan again — exactly so when it was not stopped
+/// by the time limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsJson {
+    /// Time limit of the whole plan, seconds (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_secs: Option<f64>,
+    /// Work limit of the whole plan, units of work (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_limit: Option<u64>,
+    /// Relative gap at which each round stops (0: prove optimality).
+    pub gap: f64,
+}
+
+impl From<&Limits> for LimitsJson {
+    fn from(l: &Limits) -> Self {
+        LimitsJson {
+            time_limit_secs: l.time_limit.map(|t| t.as_secs_f64()),
+            work_limit: l.work_limit,
+            gap: l.rel_gap,
+        }
     }
 }
 
@@ -141,6 +211,12 @@ pub struct ComponentJson {
     pub millis: f64,
     /// Method.
     pub method: String,
+    /// Units of work it used.
+    #[serde(default)]
+    pub work: u64,
+    /// What ended its search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
 }
 
 /// One solve.
@@ -161,6 +237,18 @@ pub struct RoundJson {
     pub status: String,
     /// Milliseconds.
     pub millis: f64,
+    /// What ended the round's search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
+    /// Units of work the round used.
+    #[serde(default)]
+    pub work: u64,
+    /// The round's share of the plan's time limit, seconds (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_share_secs: Option<f64>,
+    /// The round's share of the plan's work limit (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_share: Option<u64>,
     /// Components (largest first).
     pub components: Vec<ComponentJson>,
 }
@@ -189,6 +277,16 @@ pub struct PlanJson {
     pub bound: i64,
     /// (bound − objective) / bound.
     pub gap: f64,
+    /// The limits it was made under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsJson>,
+    /// What ended its search: `proved`, `gap`, `node_limit`, `work_limit`,
+    /// `time_limit` or `cancelled` (the last of the rounds' in this order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
+    /// Units of work used by all rounds.
+    #[serde(default)]
+    pub work: u64,
     /// Objective including relaxation rounds (= Σ value + score of all placements).
     pub total_objective: i64,
     /// Children in scope.
@@ -262,6 +360,9 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
         objective: plan.objective,
         bound: plan.bound,
         gap: plan.gap(),
+        limits: Some(LimitsJson::from(&plan.limits)),
+        stopped_by: Some(plan.stopped_by.into()),
+        work: plan.work,
         total_objective: plan.total_objective,
         children: placed + unplaced_children,
         children_placed: placed,
@@ -283,6 +384,8 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
                         status: status_name(c.status).into(),
                         millis: c.millis,
                         method: c.method.into(),
+                        work: c.work,
+                        stopped_by: Some(c.stopped_by.into()),
                     })
                     .collect();
                 components.sort_by(|a, b| b.units.cmp(&a.units).then(b.pairs.cmp(&a.pairs)));
@@ -294,6 +397,10 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
                     bound: r.bound,
                     status: status_name(r.status).into(),
                     millis: r.millis,
+                    stopped_by: Some(r.stopped_by.into()),
+                    work: r.work,
+                    time_share_secs: r.time_share.map(|t| t.as_secs_f64()),
+                    work_share: r.work_share,
                     components,
                 }
             })
@@ -333,6 +440,48 @@ fn reason_json(data: &DataSet, r: &UnplacedReason) -> ReasonJson {
     }
 }
 
+/// `limits …; stopped by …` under the headline (empty for documents
+/// written before limits were recorded).
+fn limits_line(p: &PlanJson) -> String {
+    let (Some(l), Some(by)) = (&p.limits, p.stopped_by) else {
+        return String::new();
+    };
+    format!(
+        "limits: time {} · work {} · gap {} — stopped by {} after {} units of work\n",
+        l.time_limit_secs
+            .map_or_else(|| "none".to_owned(), |t| format!("{t} s")),
+        l.work_limit
+            .map_or_else(|| "none".to_owned(), |w| format!("{w} units")),
+        l.gap,
+        StoppedBy::from(by),
+        p.work
+    )
+}
+
+/// A round's share of the limits, its work and what stopped it.
+fn round_limits_line(r: &RoundJson) -> String {
+    let Some(by) = r.stopped_by else {
+        return String::new();
+    };
+    let mut share = Vec::new();
+    if let Some(t) = r.time_share_secs {
+        share.push(format!("time {t:.1} s"));
+    }
+    if let Some(w) = r.work_share {
+        share.push(format!("work {w} units"));
+    }
+    format!(
+        "      share {} · used {} units of work · stopped by {}\n",
+        if share.is_empty() {
+            "unlimited".to_owned()
+        } else {
+            share.join(", ")
+        },
+        r.work,
+        StoppedBy::from(by)
+    )
+}
+
 fn pts(h: i64) -> String {
     format!("{:.2}", h as f64 / 100.0)
 }
@@ -354,6 +503,7 @@ pub fn plan_text(p: &PlanJson) -> String {
         p.placements.len(),
         p.unplaced.len()
     ));
+    out.push_str(&limits_line(p));
     out.push_str(&format!("objective: {}\n", p.objective_formula));
     for r in &p.rounds {
         let largest = r.components.first().map_or(0, |c| c.units);
@@ -368,6 +518,7 @@ pub fn plan_text(p: &PlanJson) -> String {
             largest,
             r.millis
         ));
+        out.push_str(&round_limits_line(r));
     }
     if !p.placements.is_empty() {
         let mut t = Table::new();
