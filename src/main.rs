@@ -160,9 +160,22 @@ enum Command {
         /// Forbid a child–household pair: CHILD=HOUSEHOLD (repeatable).
         #[arg(long, value_name = "CHILD=HOUSEHOLD")]
         forbid: Vec<String>,
-        /// Stop after this many seconds with the best plan and its proved bound.
-        #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-        time_limit: f64,
+        /// Stop after this many seconds with the best plan and its proved
+        /// bound (whole plan, relaxation rounds included). Default 30, or
+        /// none when --work-limit is given (a time limit makes the plan
+        /// depend on the machine).
+        #[arg(long, value_name = "SECS")]
+        time_limit: Option<f64>,
+        /// Stop after N units of work (knapsack evaluations of the bound and
+        /// search nodes; README "Placement plans"): the same data and work
+        /// limit give the same plan on any machine and any number of
+        /// threads. With --time-limit too, the first reached stops it; the
+        /// plan says which (stoppedBy). With --relax the limits are shared
+        /// between the rounds: the strict round gets at most half, each
+        /// relaxation round 1/n of what is left when n rounds may still run
+        /// (the last all of it), unused shares carried forward.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        work_limit: Option<u64>,
         /// Stop when (bound − objective) / bound ≤ REL (0 = prove optimal).
         #[arg(long, default_value_t = 0.0, value_name = "REL")]
         gap: f64,
@@ -332,7 +345,7 @@ fn write_atomically(
 /// `plan --instance FILE`: solve a raw instance and report timings.
 fn solve_instance_file(
     file: &std::path::Path,
-    time_limit: f64,
+    limits: (Option<std::time::Duration>, Option<u64>),
     gap: f64,
     export_mps: Option<&std::path::Path>,
     format: Format,
@@ -344,11 +357,9 @@ fn solve_instance_file(
     if let Some(m) = export_mps {
         write_atomically(m, |w| homeward::solve::write_mps(&doc.instance, w))?;
     }
-    if !(time_limit.is_finite() && time_limit > 0.0) {
-        bail!("--time-limit must be a positive number of seconds");
-    }
     let opts = SolveOptions {
-        time_limit: Some(std::time::Duration::from_secs_f64(time_limit)),
+        time_limit: limits.0,
+        work_limit: limits.1,
         rel_gap: gap,
         ..SolveOptions::default()
     };
@@ -373,6 +384,8 @@ fn solve_instance_file(
         "households": doc.instance.households.len(),
         "pairs": doc.instance.pairs.len(),
         "status": homeward::io::plan_report::status_name(sol.status),
+        "stoppedBy": sol.stopped_by.as_str(),
+        "work": sol.work,
         "objective": sol.objective,
         "bound": sol.bound,
         "gap": gap_rel,
@@ -385,12 +398,14 @@ fn solve_instance_file(
     match format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
         Format::Table => outln!(
-            "{}: {} units, {} households, {} pairs\nstatus {} · objective {} · bound {} · gap {:.2e}\n{} units placed · {} components (largest {} units)\nsolve {:.3} s (reading {:.3} s)",
+            "{}: {} units, {} households, {} pairs\nstatus {} (stopped by {}, {} units of work) · objective {} · bound {} · gap {:.2e}\n{} units placed · {} components (largest {} units)\nsolve {:.3} s (reading {:.3} s)",
             file.display(),
             doc.instance.units.len(),
             doc.instance.households.len(),
             doc.instance.pairs.len(),
             homeward::io::plan_report::status_name(sol.status),
+            sol.stopped_by,
+            sol.work,
             sol.objective,
             sol.bound,
             gap_rel,
@@ -673,6 +688,7 @@ fn run(cli: Cli) -> Result<()> {
             pin,
             forbid,
             time_limit,
+            work_limit,
             gap,
             relax,
             alternatives,
@@ -683,8 +699,23 @@ fn run(cli: Cli) -> Result<()> {
             instance,
             as_of,
         } => {
+            // Default 30 s, none with only a work limit (reproducible).
+            let time_limit = match (time_limit, work_limit) {
+                (Some(t), _) if t.is_finite() && t > 0.0 => {
+                    Some(std::time::Duration::from_secs_f64(t))
+                }
+                (Some(_), _) => bail!("--time-limit must be a positive number of seconds"),
+                (None, Some(_)) => None,
+                (None, None) => Some(std::time::Duration::from_secs(30)),
+            };
             if let Some(file) = instance {
-                return solve_instance_file(&file, time_limit, gap, export_mps.as_deref(), format);
+                return solve_instance_file(
+                    &file,
+                    (time_limit, work_limit),
+                    gap,
+                    export_mps.as_deref(),
+                    format,
+                );
             }
             let model = Model::load(&model)?;
             let d = io::load(&data)?;
@@ -719,11 +750,8 @@ fn run(cli: Cli) -> Result<()> {
             let opts = PlanOptions {
                 scope,
                 solve: SolveOptions {
-                    time_limit: if time_limit.is_finite() && time_limit > 0.0 {
-                        Some(std::time::Duration::from_secs_f64(time_limit))
-                    } else {
-                        bail!("--time-limit must be a positive number of seconds")
-                    },
+                    time_limit,
+                    work_limit,
                     rel_gap: gap,
                     ..SolveOptions::default()
                 },

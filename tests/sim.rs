@@ -143,6 +143,7 @@ fn month_zero_is_the_planner_and_nothing_moves_without_events() {
             scope: Scope::All,
             solve: SolveOptions {
                 time_limit: None,
+                work_limit: None,
                 rel_gap: 0.0,
                 cancel: None,
             },

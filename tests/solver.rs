@@ -297,6 +297,7 @@ fn proves_the_benchmark_family_at_scale() {
             &inst,
             &SolveOptions {
                 time_limit: None,
+                work_limit: None,
                 rel_gap,
                 cancel: None,
             },

@@ -237,6 +237,13 @@ pub(crate) struct PlanRequest {
     /// best plan found and its proved bound are returned when it is reached.
     #[schema(exclusive_minimum = 0, maximum = 300, example = 30)]
     time_limit_secs: Option<f64>,
+    /// Work limit in units of work (at least 1; default none): stops the
+    /// search after a count of steps that is the same on every machine, so
+    /// the same data and work limit give the same plan again (README
+    /// *Placement plans*). With the time limit, the first reached stops it;
+    /// the plan's `stoppedBy` says which.
+    #[schema(minimum = 1, example = 200000)]
+    work_limit: Option<u64>,
     /// Relative gap at which to stop, at least 0 and below 1 (default 0:
     /// prove optimality).
     #[schema(minimum = 0, exclusive_maximum = 1, example = 0)]
@@ -275,6 +282,7 @@ struct PlanJob {
     scope: Scope,
     scope_name: String,
     time_limit: f64,
+    work_limit: Option<u64>,
     gap: f64,
     relax: bool,
     alternatives: usize,
@@ -286,6 +294,7 @@ fn plan_work(p: PlanJob) -> Work {
             scope: p.scope,
             solve: SolveOptions {
                 time_limit: Some(Duration::from_secs_f64(p.time_limit)),
+                work_limit: p.work_limit,
                 rel_gap: p.gap,
                 cancel: Some(Arc::clone(&ctx.cancel)),
             },
@@ -582,6 +591,12 @@ fn validate_plan(
             ),
         ));
     }
+    if req.work_limit == Some(0) {
+        errors.push((
+            "workLimit",
+            "workLimit = 0: must be at least 1 unit of work (or left out for none)".into(),
+        ));
+    }
     let gap = req.gap.unwrap_or(0.0);
     if !(0.0..1.0).contains(&gap) {
         errors.push((
@@ -677,6 +692,7 @@ fn validate_plan(
                     scope,
                     scope_name,
                     time_limit,
+                    work_limit: req.work_limit,
                     gap,
                     relax: req.relax.unwrap_or(false),
                     alternatives: alternatives as usize,

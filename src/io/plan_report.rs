@@ -5,8 +5,8 @@ use super::report::{CriterionJson, breakdown_json};
 use crate::domain::{ChildIx, DataSet};
 use crate::scoring::Scorer;
 use crate::solve::build::Room;
-use crate::solve::exact::Status;
-use crate::solve::plan::{Plan, UnplacedReason};
+use crate::solve::exact::{Status, StoppedBy};
+use crate::solve::plan::{Limits, Plan, UnplacedReason};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,76 @@ pub fn status_name(s: Status) -> &'static str {
         Status::Optimal => "optimal",
         Status::WithinGap => "within_gap",
         Status::TimeLimited => "time_limited",
+    }
+}
+
+/// What ended a plan's or a round's search, on the wire.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StoppedByJson {
+    /// Proved optimal.
+    Proved,
+    /// The relative gap was reached.
+    Gap,
+    /// A node limit of the proof search was reached first.
+    NodeLimit,
+    /// The work limit was reached first (the plan is reproducible).
+    WorkLimit,
+    /// The time limit was reached first (the plan depends on the machine).
+    TimeLimit,
+    /// The solve was cancelled.
+    Cancelled,
+}
+
+impl From<StoppedBy> for StoppedByJson {
+    fn from(s: StoppedBy) -> Self {
+        match s {
+            StoppedBy::Proved => StoppedByJson::Proved,
+            StoppedBy::Gap => StoppedByJson::Gap,
+            StoppedBy::NodeLimit => StoppedByJson::NodeLimit,
+            StoppedBy::WorkLimit => StoppedByJson::WorkLimit,
+            StoppedBy::TimeLimit => StoppedByJson::TimeLimit,
+            StoppedBy::Cancelled => StoppedByJson::Cancelled,
+        }
+    }
+}
+
+impl From<StoppedByJson> for StoppedBy {
+    fn from(s: StoppedByJson) -> Self {
+        match s {
+            StoppedByJson::Proved => StoppedBy::Proved,
+            StoppedByJson::Gap => StoppedBy::Gap,
+            StoppedByJson::NodeLimit => StoppedBy::NodeLimit,
+            StoppedByJson::WorkLimit => StoppedBy::WorkLimit,
+            StoppedByJson::TimeLimit => StoppedBy::TimeLimit,
+            StoppedByJson::Cancelled => StoppedBy::Cancelled,
+        }
+    }
+}
+
+/// The limits a plan was made under: quote them (with the data set and
+/// model) to make the same plan again — exactly so when it was not stopped
+/// by the time limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsJson {
+    /// Time limit of the whole plan, seconds (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_secs: Option<f64>,
+    /// Work limit of the whole plan, units of work (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_limit: Option<u64>,
+    /// Relative gap at which each round stops (0: prove optimality).
+    pub gap: f64,
+}
+
+impl From<&Limits> for LimitsJson {
+    fn from(l: &Limits) -> Self {
+        LimitsJson {
+            time_limit_secs: l.time_limit.map(|t| t.as_secs_f64()),
+            work_limit: l.work_limit,
+            gap: l.rel_gap,
+        }
     }
 }
 
@@ -146,6 +216,12 @@ pub struct ComponentJson {
     pub millis: f64,
     /// Method.
     pub method: String,
+    /// Units of work it used.
+    #[serde(default)]
+    pub work: u64,
+    /// What ended its search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
 }
 
 /// One solve.
@@ -169,6 +245,18 @@ pub struct RoundJson {
     pub status: String,
     /// Milliseconds.
     pub millis: f64,
+    /// What ended the round's search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
+    /// Units of work the round used.
+    #[serde(default)]
+    pub work: u64,
+    /// The round's share of the plan's time limit, seconds (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_share_secs: Option<f64>,
+    /// The round's share of the plan's work limit (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_share: Option<u64>,
     /// Components (largest first).
     pub components: Vec<ComponentJson>,
 }
@@ -197,6 +285,16 @@ pub struct PlanJson {
     pub bound: i64,
     /// (bound − objective) / bound.
     pub gap: f64,
+    /// The limits it was made under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsJson>,
+    /// What ended its search: `proved`, `gap`, `node_limit`, `work_limit`,
+    /// `time_limit` or `cancelled` (the last of the rounds' in this order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedByJson>,
+    /// Units of work used by all rounds.
+    #[serde(default)]
+    pub work: u64,
     /// Objective of the whole plan (= Σ value + score of all placements =
     /// `pinnedObjective` + Σ rounds' objectives).
     pub total_objective: i64,
@@ -278,6 +376,9 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
         objective: plan.objective,
         bound: plan.bound,
         gap: plan.gap(),
+        limits: Some(LimitsJson::from(&plan.limits)),
+        stopped_by: Some(plan.stopped_by.into()),
+        work: plan.work,
         total_objective: plan.total_objective,
         total_status: status_name(
             plan.rounds
@@ -308,6 +409,8 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
                         status: status_name(c.status).into(),
                         millis: c.millis,
                         method: c.method.into(),
+                        work: c.work,
+                        stopped_by: Some(c.stopped_by.into()),
                     })
                     .collect();
                 components.sort_by(|a, b| b.units.cmp(&a.units).then(b.pairs.cmp(&a.pairs)));
@@ -320,6 +423,10 @@ pub fn plan_json(scorer: &Scorer<'_>, scope: &str, plan: &Plan) -> PlanJson {
                     bound: r.bound,
                     status: status_name(r.status).into(),
                     millis: r.millis,
+                    stopped_by: Some(r.stopped_by.into()),
+                    work: r.work,
+                    time_share_secs: r.time_share.map(|t| t.as_secs_f64()),
+                    work_share: r.work_share,
                     components,
                 }
             })
@@ -388,8 +495,42 @@ fn blocked_message(room: Room, n: usize) -> String {
             "{n} eligible household(s) have room, but a sibling the child must live apart from is placed there"
         ),
         Room::Free => format!(
-            "{n} eligible household(s) still have room the rules allow, but the plan did not use it (the solve stopped at its time or gap limit first)"
+            "{n} eligible household(s) still have room the rules allow, but the plan did not use it (the solve stopped at its time, work or gap limit first)"
         ),
+    }
+}
+
+/// `limits …; stopped by …` under the headline (empty for documents
+/// written before limits were recorded).
+fn limits_line(p: &PlanJson) -> String {
+    let (Some(l), Some(by)) = (&p.limits, p.stopped_by) else {
+        return String::new();
+    };
+    format!(
+        "limits: time {} · work {} · gap {} — stopped by {} after {} units of work\n",
+        l.time_limit_secs
+            .map_or_else(|| "none".to_owned(), |t| format!("{t} s")),
+        l.work_limit
+            .map_or_else(|| "none".to_owned(), |w| format!("{w} units")),
+        l.gap,
+        StoppedBy::from(by),
+        p.work
+    )
+}
+
+/// A round's work and its share of the limits: `used (time s, work units)`.
+fn round_share(r: &RoundJson) -> String {
+    let mut share = Vec::new();
+    if let Some(t) = r.time_share_secs {
+        share.push(format!("{t:.1} s"));
+    }
+    if let Some(w) = r.work_share {
+        share.push(format!("{w}"));
+    }
+    if share.is_empty() {
+        r.work.to_string()
+    } else {
+        format!("{} ({})", r.work, share.join(", "))
     }
 }
 
@@ -411,6 +552,8 @@ fn rounds_table(p: &PlanJson) -> Table {
         "bound",
         "status",
         "components (largest)",
+        "stopped by",
+        "work used (share)",
         "ms",
     ]);
     let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
@@ -432,6 +575,8 @@ fn rounds_table(p: &PlanJson) -> Table {
             Cell::new("fixed"),
             Cell::new(""),
             Cell::new(""),
+            Cell::new(""),
+            Cell::new(""),
         ]);
     }
     for r in &p.rounds {
@@ -445,6 +590,11 @@ fn rounds_table(p: &PlanJson) -> Table {
             right(pts(r.bound)),
             Cell::new(&r.status),
             right(format!("{} ({largest})", r.components.len())),
+            Cell::new(
+                r.stopped_by
+                    .map_or_else(String::new, |b| StoppedBy::from(b).to_string()),
+            ),
+            right(round_share(r)),
             right(format!("{:.0}", r.millis)),
         ]);
     }
@@ -457,6 +607,11 @@ fn rounds_table(p: &PlanJson) -> Table {
         Cell::new(""),
         Cell::new(&p.total_status),
         Cell::new(""),
+        Cell::new(
+            p.stopped_by
+                .map_or_else(String::new, |b| StoppedBy::from(b).to_string()),
+        ),
+        right(p.work.to_string()),
         right(format!(
             "{:.0}",
             p.rounds.iter().map(|r| r.millis).sum::<f64>()
@@ -487,6 +642,7 @@ pub fn plan_text(p: &PlanJson) -> String {
         pts(p.bound),
         p.gap * 100.0,
     ));
+    out.push_str(&limits_line(p));
     out.push_str(&format!("objective: {}\n", p.objective_formula));
     out.push_str(&format!("\n{}\n", rounds_table(p)));
     if !p.placements.is_empty() {

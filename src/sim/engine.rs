@@ -936,6 +936,7 @@ pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
                 .policy
                 .plan_time_limit_seconds
                 .map(Duration::from_secs_f64),
+            work_limit: None,
             rel_gap: cx.sc.spec.policy.gap,
             // A cancelled run stops between steps; one step's solve is short.
             cancel: None,

@@ -17,7 +17,7 @@ pub mod random;
 
 pub use components::{Component, connected_components};
 pub use exact::{
-    Alternative, ComponentReport, Solution, SolveOptions, Status, alternatives, solve,
+    Alternative, ComponentReport, Solution, SolveOptions, Status, StoppedBy, alternatives, solve,
 };
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
 pub use milp::{MilpError, PlacementMilp};

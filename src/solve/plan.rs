@@ -14,13 +14,13 @@ use super::build::{
     Built, Occupancy, PlacedThere, PlanError, Room, Scope, build, instance_unit, room_for,
     scope_units,
 };
-use super::exact::{self, ComponentReport, SolveOptions, Status};
+use super::exact::{self, ComponentReport, SolveOptions, Status, StoppedBy};
 use super::instance::Unit as IUnit;
 use crate::domain::{CarerIx, ChildIx, DataSet};
 use crate::scoring::{Model, Relaxation, RuleCode, Score, Scorer, Unit, UnplacedCode};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What to plan and how.
 #[derive(Debug, Clone)]
@@ -159,6 +159,15 @@ pub struct Round {
     pub components: Vec<ComponentReport>,
     /// Wall time.
     pub millis: f64,
+    /// What ended the round's search (the last in [`StoppedBy`]'s order
+    /// over its solves).
+    pub stopped_by: StoppedBy,
+    /// Units of work the round used (all its solves).
+    pub work: u64,
+    /// The round's share of the plan's time limit (see [`plan`]).
+    pub time_share: Option<Duration>,
+    /// The round's share of the plan's work limit (see [`plan`]).
+    pub work_share: Option<u64>,
 }
 
 impl Round {
@@ -181,7 +190,134 @@ impl Round {
             status: sol.status,
             components: sol.components.clone(),
             millis: started.elapsed().as_secs_f64() * 1000.0,
+            stopped_by: sol.stopped_by,
+            work: sol.work,
+            time_share: None,
+            work_share: None,
         }
+    }
+
+    /// The same report with the share it was given and what all of its
+    /// solves used and met.
+    fn spent(self, share: &Share) -> Self {
+        Round {
+            stopped_by: self.stopped_by.max(share.stopped_by),
+            work: share.used,
+            time_share: share.time,
+            work_share: share.work,
+            ..self
+        }
+    }
+}
+
+/// The limits a plan was made under.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Time limit of the whole plan.
+    pub time_limit: Option<Duration>,
+    /// Work limit of the whole plan (units of work, see
+    /// [`SolveOptions::work_limit`]).
+    pub work_limit: Option<u64>,
+    /// Relative gap at which each round stops.
+    pub rel_gap: f64,
+}
+
+/// How the plan's time and work limits are shared between the rounds of
+/// the relaxation ladder, so that every round that runs gets its share:
+/// with `n` rounds that may still run (this one included), a round gets
+///
+/// - everything left when it is the last (`n = 1`; so without `--relax`
+///   the strict round gets the whole limit),
+/// - half of what is left when it is the strict round of a ladder,
+/// - `1/n` of what is left when it is a relaxation round,
+///
+/// where "what is left" is the limit minus what the rounds before it used,
+/// so a round that finishes early hands its unused share on. Work used is
+/// counted exactly, so with a work limit the shares are the same on every
+/// machine; time used includes the work between solves (scoring, building
+/// the next round).
+struct Ladder {
+    started: Instant,
+    time: Option<Duration>,
+    work: Option<u64>,
+    work_used: u64,
+    /// Rounds given a share so far.
+    taken: usize,
+    /// Rounds the ladder may run (the strict one included).
+    rounds: usize,
+}
+
+/// One round's share of the limits and what its solves used of it.
+struct Share {
+    deadline: Option<Instant>,
+    time: Option<Duration>,
+    work: Option<u64>,
+    used: u64,
+    stopped_by: StoppedBy,
+}
+
+impl Ladder {
+    /// The ladder of a plan under `opts` with `relaxations` relaxation
+    /// rounds after the strict one.
+    fn new(opts: &SolveOptions, relaxations: usize) -> Self {
+        Ladder {
+            started: Instant::now(),
+            time: opts.time_limit,
+            work: opts.work_limit,
+            work_used: 0,
+            taken: 0,
+            rounds: 1 + relaxations,
+        }
+    }
+
+    /// The share of the next round (see [`Ladder`]).
+    fn next(&mut self) -> Share {
+        let n = self.rounds.saturating_sub(self.taken).max(1);
+        let divisor = if n == 1 {
+            1
+        } else if self.taken == 0 {
+            2
+        } else {
+            n
+        };
+        self.taken += 1;
+        let time = self
+            .time
+            .map(|t| t.saturating_sub(self.started.elapsed()) / divisor as u32);
+        let work = self
+            .work
+            .map(|w| w.saturating_sub(self.work_used) / divisor as u64);
+        Share {
+            deadline: time.map(|t| Instant::now() + t),
+            time,
+            work,
+            used: 0,
+            stopped_by: StoppedBy::Proved,
+        }
+    }
+
+    /// Counts what a finished round used.
+    fn spent(&mut self, share: &Share) {
+        self.work_used = self.work_used.saturating_add(share.used);
+    }
+}
+
+impl Share {
+    /// Options for the next solve of the round: what is left of its share.
+    fn options(&self, base: &SolveOptions) -> SolveOptions {
+        SolveOptions {
+            time_limit: self
+                .deadline
+                .map(|d| d.saturating_duration_since(Instant::now())),
+            work_limit: self.work.map(|w| w.saturating_sub(self.used)),
+            ..base.clone()
+        }
+    }
+
+    /// Counts a finished solve of the round.
+    fn record(&mut self, sol: &exact::Solution) {
+        self.used = self.used.saturating_add(sol.work);
+        self.stopped_by = self.stopped_by.max(sol.stopped_by);
     }
 }
 
@@ -205,6 +341,13 @@ pub struct Plan {
     pub unplaced: Vec<Unplaced>,
     /// Every solve.
     pub rounds: Vec<Round>,
+    /// The limits it was made under.
+    pub limits: Limits,
+    /// Units of work used by all rounds.
+    pub work: u64,
+    /// What ended its search: the last over the rounds in [`StoppedBy`]'s
+    /// order (`Proved` when every round was proved optimal).
+    pub stopped_by: StoppedBy,
 }
 
 impl Plan {
@@ -312,6 +455,11 @@ pub fn strict_instance(
 
 /// Plans `opts.scope` of `data` under `model`, ages on `as_of`.
 ///
+/// The time and work limits of `opts.solve` hold for the whole plan. With
+/// `opts.relax`, every round gets a guaranteed share: the strict round at
+/// most half, each relaxation round `1/n` of what is left when `n` rounds
+/// may still run (the last one all of it), unused shares carried forward.
+///
 /// # Errors
 /// [`PlanError`] for unknown ids, regions or pins that break a rule.
 pub fn plan(
@@ -321,13 +469,13 @@ pub fn plan(
     opts: &PlanOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<Plan, PlanError> {
-    // One time budget for the whole plan: the relaxation rounds get what the
-    // strict round leaves.
-    let deadline = opts.solve.time_limit.map(|t| Instant::now() + t);
-    let budget = || SolveOptions {
-        time_limit: deadline.map(|d| d.saturating_duration_since(Instant::now())),
-        ..opts.solve.clone()
+    // One budget for the whole plan, shared out between the rounds.
+    let relaxations = if opts.relax {
+        model.relaxations.len()
+    } else {
+        0
     };
+    let mut ladder = Ladder::new(&opts.solve, relaxations);
     let scorer = Scorer::new(data, model, as_of);
     let Prepared {
         mut placements,
@@ -337,13 +485,16 @@ pub fn plan(
     } = prepare(&scorer, opts)?;
     // Strict round.
     let t = Instant::now();
-    let sol = exact::solve(&built.instance, &budget(), progress);
+    let mut share = ladder.next();
+    let sol = exact::solve(&built.instance, &share.options(&opts.solve), progress);
+    share.record(&sol);
+    ladder.spent(&share);
     let alts = if opts.alternatives > 0 {
         exact::alternatives(&built.instance, &sol, opts.alternatives)
     } else {
         Vec::new()
     };
-    let strict = Round::new("strict".into(), &built, &sol, t);
+    let strict = Round::new("strict".into(), &built, &sol, t).spent(&share);
     let pinned_value: i64 = placements
         .iter()
         .map(|p| p.value + i64::from(p.score.total))
@@ -379,6 +530,7 @@ pub fn plan(
                 } => split = Some((*min_size, *within_minutes)),
             }
             let t = Instant::now();
+            let mut share = ladder.next();
             let rscorer = Scorer::new(data, &relaxed_model, as_of);
             let mut round_units: Vec<Unit> = Vec::new();
             let mut parent: Vec<usize> = Vec::new();
@@ -399,7 +551,8 @@ pub fn plan(
             let mut forbid = forbidden.clone();
             let (built, sol) = loop {
                 let built = build(&rscorer, round_units.clone(), &occupied, &forbid);
-                let sol = exact::solve(&built.instance, &budget(), progress);
+                let sol = exact::solve(&built.instance, &share.options(&opts.solve), progress);
+                share.record(&sol);
                 // Sub-groups of one split group must live close together: forbid
                 // the pair that breaks it and solve again (each pass removes one
                 // pair, so this ends).
@@ -415,7 +568,8 @@ pub fn plan(
                     }
                 }
             };
-            rounds.push(Round::new(labels.join(" + "), &built, &sol, t));
+            ladder.spent(&share);
+            rounds.push(Round::new(labels.join(" + "), &built, &sol, t).spent(&share));
             // Every step so far may be needed (a part of a group split in
             // an earlier round still needs its split step).
             let in_force: Vec<usize> = (0..=step).collect();
@@ -461,6 +615,17 @@ pub fn plan(
         pinned_objective: pinned_value,
         placements,
         unplaced,
+        limits: Limits {
+            time_limit: opts.solve.time_limit,
+            work_limit: opts.solve.work_limit,
+            rel_gap: opts.solve.rel_gap,
+        },
+        work: rounds.iter().map(|r| r.work).sum(),
+        stopped_by: rounds
+            .iter()
+            .map(|r| r.stopped_by)
+            .max()
+            .unwrap_or(StoppedBy::Proved),
         rounds,
     })
 }

@@ -226,7 +226,7 @@ const UNPLACED_TABLE: [(UnplacedCode, &str, &str, &str); 6] = [
         UnplacedCode::RoomLeftUnused,
         "ROOM_LEFT_UNUSED",
         "room left unused",
-        "An eligible household still has room that its rules allow, but the plan did not use it (the solve stopped at its time or gap limit first).",
+        "An eligible household still has room that its rules allow, but the plan did not use it (the solve stopped at its time, work or gap limit first).",
     ),
 ];
 

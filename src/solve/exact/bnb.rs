@@ -41,6 +41,10 @@ pub(crate) const NODE_LIMIT: u64 = 20_000;
 /// proofs (a proof there is only worth a short search).
 pub(crate) const HEURISTIC_NODE_LIMIT: u64 = 20_000;
 
+/// Search nodes between two looks at the clock and the work meter (one
+/// unit of work per node, charged in blocks of this many).
+const NODES_PER_CHECK: u64 = 1024;
+
 /// The time limit (or the node limit) was reached before the proof finished.
 pub(crate) struct TimeUp;
 
@@ -75,6 +79,7 @@ pub(crate) fn prove(
     let nu = prob.units();
     let nh = prob.households();
     let losses = kept_pairs(prob, lag, g);
+    stop.charge(nh as u64);
     // Union–find over units and households on kept pairs.
     let mut parent: Vec<u32> = (0..(nu + nh) as u32).collect();
     fn find(p: &mut [u32], mut x: u32) -> u32 {
@@ -148,13 +153,22 @@ pub(crate) fn prove(
     if total_root > g {
         return Ok(None);
     }
+    // Each reduced component searches on its own share of the work left.
+    let weights: Vec<u64> = subs.iter().map(|s| s.units.len() as u64).collect();
+    let meters = stop.split(&weights);
     let results: Vec<Result<Found, TimeUp>> = subs
         .par_iter_mut()
-        .map(|s| {
+        .zip(&meters)
+        .map(|(s, m)| {
             let budget = g - (total_root - s.root);
-            s.search(budget, stop, node_limit)
+            let stop = stop.with(m);
+            let mut nodes = 0;
+            let r = s.search(budget, stop, node_limit, &mut nodes);
+            stop.charge(nodes % NODES_PER_CHECK);
+            r
         })
         .collect();
+    stop.absorb(&meters);
     let mut timed_out = false;
     let mut plan = vec![None; nu];
     for (s, r) in subs.iter().zip(results) {
@@ -396,13 +410,20 @@ impl Sub {
 
     /// Minimum-loss plan with loss ≤ `budget`, if any. Branches only on
     /// conflicting units: when there is none, the completions form a plan
-    /// whose loss equals the bound, so the node is solved.
-    fn search(&mut self, budget: i64, stop: Stop<'_>, node_limit: u64) -> Result<Found, TimeUp> {
+    /// whose loss equals the bound, so the node is solved. Counts its
+    /// nodes in `nodes`; every [`NODES_PER_CHECK`] of them are charged to
+    /// `stop` (the caller charges the rest).
+    fn search(
+        &mut self,
+        budget: i64,
+        stop: Stop<'_>,
+        node_limit: u64,
+        nodes: &mut u64,
+    ) -> Result<Found, TimeUp> {
         let mut best_loss = budget.saturating_add(1);
         let mut best: Option<Vec<Option<u32>>> = None;
         let mut unpl = 0i64;
         let mut stack: Vec<(u32, usize)> = Vec::new();
-        let mut nodes = 0u64;
         if self.sum_lb < best_loss {
             'node: loop {
                 match self.conflicts.first() {
@@ -426,9 +447,15 @@ impl Sub {
                         next = j + 1;
                     }
                     while next < self.opts[u].len() {
-                        nodes += 1;
-                        if nodes > node_limit || (nodes % 1024 == 0 && stop.now()) {
+                        *nodes += 1;
+                        if *nodes > node_limit {
                             return Err(TimeUp);
+                        }
+                        if *nodes % NODES_PER_CHECK == 0 {
+                            stop.charge(NODES_PER_CHECK);
+                            if stop.now() {
+                                return Err(TimeUp);
+                            }
                         }
                         self.apply(u, next, &mut unpl);
                         if unpl.saturating_add(self.sum_lb) < best_loss {

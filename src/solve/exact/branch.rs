@@ -85,6 +85,7 @@ fn solve_with(
         return (None, z);
     }
     let inst = prob.inst;
+    stop.charge(prob.households() as u64);
     let mut kept: Vec<u32> = bnb::kept_pairs(prob, lag, g)
         .into_iter()
         .flatten()
@@ -108,12 +109,16 @@ fn solve_with(
             comps.len()
         );
     }
+    // Each part branches on its own share of the work left.
+    let weights: Vec<u64> = comps.iter().map(|c| c.pairs as u64).collect();
+    let meters = stop.split(&weights);
     let results: Vec<(Outcome, &[u32])> = comps
         .par_iter()
-        .map(|c| {
+        .zip(&meters)
+        .map(|(c, m)| {
             let (sub, back) = sub_instance(&rprob, &c.units, &c.households);
             let warm = c.units.iter().map(|&u| lag.alpha[u as usize]).collect();
-            let r = component(&sub, warm, stop, limits);
+            let r = component(&sub, warm, stop.with(m), limits);
             let plan = r
                 .plan
                 .iter()
@@ -122,6 +127,7 @@ fn solve_with(
             (Outcome { plan, ..r }, &c.units[..])
         })
         .collect();
+    stop.absorb(&meters);
     let mut plan = vec![None; prob.units()];
     let (mut value, mut bound) = (0i64, 0i64);
     for (r, units) in results {
@@ -176,6 +182,7 @@ impl Eq for Node {}
 /// Best-bound-first branch-and-price on one component (no apart links).
 fn component(inst: &Instance, warm: Vec<i64>, stop: Stop<'_>, limits: Limits) -> Outcome {
     let root = Lagrange::new(&Prob::new(inst), warm);
+    stop.charge(inst.households.len() as u64);
     let mut best = Outcome {
         plan: vec![None; inst.units.len()],
         value: 0,
@@ -202,6 +209,7 @@ fn component(inst: &Instance, warm: Vec<i64>, stop: Stop<'_>, limits: Limits) ->
             break;
         }
         evaluated += 1;
+        stop.charge(1);
         let r = restrict(inst, &node.fixed, &node.off);
         let take = |pairs: &[Option<u32>], value: i64, best: &mut Outcome| {
             if value > best.value {
@@ -290,6 +298,7 @@ fn evaluate(prob: &Prob, warm: Vec<i64>, stop: Stop<'_>) -> (Lagrange, Plan, dua
     let (mut plan, alpha) = flow_plan(prob);
     let mut lag = Lagrange::new(prob, alpha);
     let w = Lagrange::new(prob, warm);
+    stop.charge(2 * prob.households() as u64);
     if w.value < lag.value {
         lag = w;
     }
@@ -492,7 +501,7 @@ mod tests {
         let prob = Prob::new(inst);
         let fl = flow::transport(&prob);
         let lag = Lagrange::new(&prob, fl.alpha);
-        solve_with(&prob, &lag, z, Stop::new(None, &opts), limits)
+        solve_with(&prob, &lag, z, Stop::new(None, &opts, None), limits)
     }
 
     /// Branching is forced (no forcing-loss search inside nodes) on dense

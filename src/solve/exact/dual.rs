@@ -153,7 +153,9 @@ pub(crate) fn minimise(
                 (a != lag.alpha[u]).then_some((u as u32, a))
             })
             .collect();
-        lag.update(prob, &changes);
+        // The round's work: its LP (grows with the households) and the
+        // households re-evaluated at the rounded multipliers.
+        stop.charge(1 + nh as u64 + lag.update(prob, &changes) as u64);
         if lag.value < best_value {
             best_value = lag.value;
             best_alpha.clone_from(&lag.alpha);
@@ -210,7 +212,7 @@ pub(crate) fn minimise(
             .filter(|&u| lag.alpha[u] != best_alpha[u])
             .map(|u| (u as u32, best_alpha[u]))
             .collect();
-        lag.update(prob, &changes);
+        stop.charge(lag.update(prob, &changes) as u64);
     }
     fractional
 }

@@ -161,6 +161,7 @@ pub(crate) fn improve(
             if !tried.insert(hasher.finish()) {
                 continue;
             }
+            stop.charge(1);
             let r = solve_component(&sub, &none, stop.heuristic(), None);
             if r.objective > current {
                 for &u in &us {

@@ -57,6 +57,11 @@
 //! the best plan and proved bound; `rel_gap > 0` stops as soon as
 //! `bound − objective ≤ rel_gap · bound` ([`Status::WithinGap`]).
 //! Nothing depends on time except when the time limit is actually hit.
+//! `work_limit` stops it the same way after a number of deterministic
+//! units of work ([`work`]: knapsack evaluations and search nodes), split
+//! over the components in proportion to their eligible pairs: a plan
+//! stopped by it is the same on every machine and for every number of
+//! threads. [`Solution::stopped_by`] says which limit, if any, ended it.
 
 mod bnb;
 mod branch;
@@ -66,6 +71,7 @@ mod heuristic;
 mod knapsack;
 mod lns;
 mod problem;
+mod work;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -75,6 +81,7 @@ use rayon::prelude::*;
 
 use self::heuristic::Plan;
 use self::problem::{Lagrange, Prob, SCALE, Scratch};
+use self::work::Meter;
 use super::components::connected_components;
 use super::instance::{Assignment, Instance};
 
@@ -84,6 +91,12 @@ pub struct SolveOptions {
     /// Stop after this long (wall clock, whole instance) with the best plan
     /// and bound found so far.
     pub time_limit: Option<Duration>,
+    /// Stop after this many units of work (whole instance): household
+    /// knapsack evaluations of the bound and search nodes, counted the
+    /// same on every machine and for any number of threads, so the plan it
+    /// stops at is reproducible (see the README's *Placement plans*). With
+    /// a time limit too, the first reached stops it.
+    pub work_limit: Option<u64>,
     /// Relative gap at which to stop; `0.0` proves optimality.
     pub rel_gap: f64,
     /// Set to `true` (from any thread) to stop early, as if the time limit
@@ -92,11 +105,68 @@ pub struct SolveOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// When to stop searching: a deadline and/or a cancel flag.
+/// What ended a search (or a part of it): a proof, the gap, or one of the
+/// limits. Ordered from the most to the least conclusive; a solve made of
+/// several parts reports the last of its parts' in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StoppedBy {
+    /// The plan is proved optimal.
+    Proved,
+    /// The relative gap was reached.
+    Gap,
+    /// A deterministic node limit of the proof search (or of the apart
+    /// branching) was reached first.
+    NodeLimit,
+    /// The work limit was reached first (reproducible).
+    WorkLimit,
+    /// The time limit was reached first (depends on the machine).
+    TimeLimit,
+    /// The solve was cancelled.
+    Cancelled,
+}
+
+impl StoppedBy {
+    /// Stable name: `proved`, `gap`, `node_limit`, `work_limit`,
+    /// `time_limit`, `cancelled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoppedBy::Proved => "proved",
+            StoppedBy::Gap => "gap",
+            StoppedBy::NodeLimit => "node_limit",
+            StoppedBy::WorkLimit => "work_limit",
+            StoppedBy::TimeLimit => "time_limit",
+            StoppedBy::Cancelled => "cancelled",
+        }
+    }
+
+    /// The variant named `s` by [`StoppedBy::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            StoppedBy::Proved,
+            StoppedBy::Gap,
+            StoppedBy::NodeLimit,
+            StoppedBy::WorkLimit,
+            StoppedBy::TimeLimit,
+            StoppedBy::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for StoppedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When to stop searching: a deadline, a cancel flag and/or a work meter.
 #[derive(Clone, Copy)]
 pub(crate) struct Stop<'a> {
     deadline: Option<Instant>,
     cancel: Option<&'a AtomicBool>,
+    /// The work budget of this thread of control ([`work`]).
+    meter: Option<&'a Meter>,
     /// A heuristic re-solve (a neighbourhood, a master's residual, inside a
     /// branch-and-price node): its plan is used, its proof is not, so the
     /// proof step gets a small node limit and no branch-and-price fallback.
@@ -104,10 +174,11 @@ pub(crate) struct Stop<'a> {
 }
 
 impl<'a> Stop<'a> {
-    fn new(deadline: Option<Instant>, opts: &'a SolveOptions) -> Self {
+    fn new(deadline: Option<Instant>, opts: &'a SolveOptions, meter: Option<&'a Meter>) -> Self {
         Stop {
             deadline,
             cancel: opts.cancel.as_deref(),
+            meter,
             heuristic: false,
         }
     }
@@ -118,10 +189,53 @@ impl<'a> Stop<'a> {
             ..self
         }
     }
-    /// Whether the deadline has passed or the solve was cancelled.
+    /// Whether the solve was cancelled, the deadline has passed or the work
+    /// budget is spent; the first of these found is recorded on the meter.
     pub(crate) fn now(&self) -> bool {
-        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
-            || self.deadline.is_some_and(|d| Instant::now() >= d)
+        let why = if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            StoppedBy::Cancelled
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            StoppedBy::TimeLimit
+        } else if self.meter.is_some_and(Meter::exhausted) {
+            StoppedBy::WorkLimit
+        } else {
+            return false;
+        };
+        if let Some(m) = self.meter {
+            m.trip(why);
+        }
+        true
+    }
+    /// Counts `n` units of work.
+    pub(crate) fn charge(&self, n: u64) {
+        if let Some(m) = self.meter {
+            m.charge(n);
+        }
+    }
+    /// Meters for parallel parts of sizes `weights`, split from this
+    /// stop's remaining budget ([`Meter::split`]); give part `i` the stop
+    /// [`Stop::with`]`(&parts[i])` and [`Stop::absorb`] them afterwards.
+    pub(crate) fn split(&self, weights: &[u64]) -> Vec<Meter> {
+        match self.meter {
+            Some(m) => m.split(weights),
+            None => weights.iter().map(|_| Meter::new(None)).collect(),
+        }
+    }
+    /// The same stop counting on `meter` (a part's own, from [`Stop::split`]).
+    pub(crate) fn with<'b>(self, meter: &'b Meter) -> Stop<'b>
+    where
+        'a: 'b,
+    {
+        Stop {
+            meter: Some(meter),
+            ..self
+        }
+    }
+    /// Adds the use of finished parts back (see [`Meter::absorb`]).
+    pub(crate) fn absorb(&self, parts: &[Meter]) {
+        if let Some(m) = self.meter {
+            m.absorb(parts);
+        }
     }
 }
 
@@ -132,9 +246,9 @@ pub enum Status {
     Optimal,
     /// `bound − objective ≤ rel_gap · bound`.
     WithinGap,
-    /// The time limit, or the proof search's node limit (200,000 nodes per
-    /// reduced component), was reached first; `bound` is still a proved
-    /// bound.
+    /// A limit was reached first — the time limit, the work limit or the
+    /// proof search's node limit ([`Solution::stopped_by`] says which);
+    /// `bound` is still a proved bound.
     TimeLimited,
 }
 
@@ -159,8 +273,12 @@ pub struct ComponentReport {
     /// bound met the incumbent), `"lagrangian-branch-and-bound"` (the
     /// forcing-loss search closed the gap), `"branch-and-price"` (it ran
     /// out of nodes and branch-and-price closed the gap), `"lagrangian"`
-    /// (stopped at the gap or time limit).
+    /// (stopped at the gap or a limit).
     pub method: &'static str,
+    /// Units of work it used (see [`SolveOptions::work_limit`]).
+    pub work: u64,
+    /// What ended its search.
+    pub stopped_by: StoppedBy,
 }
 
 /// A plan with its proof.
@@ -176,6 +294,12 @@ pub struct Solution {
     pub status: Status,
     /// One report per connected component, by smallest unit index.
     pub components: Vec<ComponentReport>,
+    /// Units of work used (see [`SolveOptions::work_limit`]).
+    pub work: u64,
+    /// What ended the search: [`StoppedBy::Proved`] when optimal,
+    /// [`StoppedBy::Gap`] within the gap, otherwise the limit reached
+    /// (the last in [`StoppedBy`]'s order over the components).
+    pub stopped_by: StoppedBy,
     /// Final Lagrange multipliers, `1/600` of a coefficient, per unit.
     multipliers: Vec<i64>,
 }
@@ -220,6 +344,11 @@ pub fn solve(
     // (branches without a conflict) and over branches left unexplored.
     let mut open_bound = i64::MIN;
     let mut limited = false;
+    // What cut the search short (the last in `StoppedBy` order), and the
+    // work used by every solve so far (the branches run one after another,
+    // so each gets what the ones before it left).
+    let mut reason = StoppedBy::Proved;
+    let mut work_used = 0u64;
     let mut solves = 0;
     while let Some((inst, parent_bound, warm)) = stack.pop() {
         if best.as_ref().is_some_and(|b| parent_bound <= b.objective) {
@@ -227,18 +356,29 @@ pub fn solve(
         }
         let warm = (!warm.is_empty()).then_some(&warm[..]);
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        if solves >= MAX_APART_BRANCHES
-            || remaining.is_some_and(|r| r.is_zero())
-            || Stop::new(None, opts).now()
-        {
-            // Out of budget: this branch's bound from a zero-time solve.
+        let work_left = opts.work_limit.map(|w| w.saturating_sub(work_used));
+        let out_of_budget = if solves >= MAX_APART_BRANCHES {
+            Some(StoppedBy::NodeLimit)
+        } else if Stop::new(None, opts, None).now() {
+            Some(StoppedBy::Cancelled)
+        } else if remaining.is_some_and(|r| r.is_zero()) {
+            Some(StoppedBy::TimeLimit)
+        } else if work_left == Some(0) {
+            Some(StoppedBy::WorkLimit)
+        } else {
+            None
+        };
+        if let Some(why) = out_of_budget {
+            // Out of budget: this branch's bound from a zero-budget solve.
             let zero = SolveOptions {
                 time_limit: Some(std::time::Duration::ZERO),
+                work_limit: Some(0),
                 ..opts.clone()
             };
             let b = solve_core(&inst, &zero, None, warm).bound.min(parent_bound);
             open_bound = open_bound.max(b);
             limited = true;
+            reason = reason.max(why);
             continue;
         }
         solves += 1;
@@ -246,11 +386,13 @@ pub fn solve(
             &inst,
             &SolveOptions {
                 time_limit: remaining,
+                work_limit: work_left,
                 ..opts.clone()
             },
             progress,
             warm,
         );
+        work_used = work_used.saturating_add(sol.work);
         sol.bound = sol.bound.min(parent_bound).max(sol.objective);
         if best.as_ref().is_some_and(|b| sol.bound <= b.objective) {
             continue; // nothing better in this branch
@@ -266,7 +408,10 @@ pub fn solve(
         match conflict {
             None => {
                 open_bound = open_bound.max(sol.bound);
-                limited |= sol.status == Status::TimeLimited;
+                if sol.status == Status::TimeLimited {
+                    limited = true;
+                    reason = reason.max(sol.stopped_by);
+                }
                 if best.as_ref().is_none_or(|b| sol.objective > b.objective) {
                     best = Some(sol);
                 }
@@ -299,15 +444,19 @@ pub fn solve(
         solve_core(&empty, opts, None, None)
     });
     sol.bound = sol.bound.max(open_bound).max(sol.objective);
+    sol.work = work_used;
     if sol.bound > sol.objective {
         let gap = (sol.bound - sol.objective) as f64 / sol.bound.max(1) as f64;
-        sol.status = if !limited && gap <= opts.rel_gap {
-            Status::WithinGap
+        (sol.status, sol.stopped_by) = if !limited && gap <= opts.rel_gap {
+            (Status::WithinGap, StoppedBy::Gap)
+        } else if limited {
+            (Status::TimeLimited, reason.max(StoppedBy::NodeLimit))
         } else {
-            Status::TimeLimited
+            // Every leaf stopped at its gap, the whole is not within it.
+            (Status::TimeLimited, StoppedBy::Gap)
         };
     } else {
-        sol.status = Status::Optimal;
+        (sol.status, sol.stopped_by) = (Status::Optimal, StoppedBy::Proved);
     }
     sol
 }
@@ -380,6 +529,8 @@ fn without_apart_conflicts(inst: &Instance, sol: &Solution) -> Option<Solution> 
         bound: objective,
         status: Status::TimeLimited,
         components: sol.components.clone(),
+        work: sol.work,
+        stopped_by: sol.stopped_by,
         multipliers: sol.multipliers.clone(),
     })
 }
@@ -397,13 +548,19 @@ fn solve_core(
     let comps = connected_components(inst);
     let total = comps.len();
     let done = AtomicUsize::new(0);
+    // Each component gets its own share of the work limit, in proportion
+    // to its eligible pairs, before any starts: no budget is raced.
+    let meter = Meter::new(opts.work_limit);
+    let weights: Vec<u64> = comps.iter().map(|c| c.pairs as u64).collect();
+    let meters = meter.split(&weights);
     let results: Vec<(Vec<Option<u32>>, Vec<i64>, ComponentReport)> = comps
         .par_iter()
-        .map(|c| {
+        .zip(&meters)
+        .map(|(c, m)| {
             let t0 = Instant::now();
             let sub = c.sub_instance(inst);
             let w = warm.map(|w| c.units.iter().map(|&u| w[u as usize]).collect());
-            let r = solve_component(&sub, opts, Stop::new(deadline, opts), w);
+            let r = solve_component(&sub, opts, Stop::new(deadline, opts, Some(m)), w);
             let placed = r
                 .plan
                 .iter()
@@ -418,6 +575,8 @@ fn solve_core(
                 status: r.status,
                 millis: t0.elapsed().as_secs_f64() * 1e3,
                 method: r.method,
+                work: m.used(),
+                stopped_by: r.stopped_by,
             };
             if let Some(f) = progress {
                 f(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -444,11 +603,18 @@ fn solve_core(
         .map(|c| c.status)
         .max()
         .unwrap_or(Status::Optimal);
+    let stopped_by = components
+        .iter()
+        .map(|c| c.stopped_by)
+        .max()
+        .unwrap_or(StoppedBy::Proved);
     Solution {
         assignment,
         objective,
         bound,
         status,
+        work: meters.iter().map(Meter::used).sum(),
+        stopped_by,
         components,
         multipliers,
     }
@@ -459,6 +625,7 @@ struct ComponentResult {
     objective: i64,
     bound: i64,
     status: Status,
+    stopped_by: StoppedBy,
     method: &'static str,
     alpha: Vec<i64>,
 }
@@ -483,14 +650,17 @@ fn solve_component(
             objective: value,
             bound: value,
             status: Status::Optimal,
+            stopped_by: StoppedBy::Proved,
             method: "single-unit",
             alpha: vec![value * SCALE],
         };
     }
     let (mut plan, alpha) = flow_plan(&prob);
     let mut lag = Lagrange::new(&prob, alpha);
+    stop.charge(prob.households() as u64);
     let mut warmed = false;
     if let Some(w) = warm.map(|w| Lagrange::new(&prob, w)) {
+        stop.charge(prob.households() as u64);
         if w.value < lag.value {
             lag = w;
             warmed = true;
@@ -557,11 +727,22 @@ fn solve_component(
     } else {
         bound = plan.value;
     }
+    let stopped_by = match status {
+        Status::Optimal => StoppedBy::Proved,
+        Status::WithinGap => StoppedBy::Gap,
+        // A limit recorded as reached ends every later step; without one,
+        // a node limit cut the proof short.
+        Status::TimeLimited => stop
+            .meter
+            .and_then(Meter::tripped)
+            .unwrap_or(StoppedBy::NodeLimit),
+    };
     ComponentResult {
         plan: plan.pair,
         objective: plan.value,
         bound,
         status,
+        stopped_by,
         method,
         alpha: lag.alpha,
     }
@@ -793,7 +974,7 @@ fn subgradient(
                 }
             }
         }
-        lag.update(prob, &changes);
+        stop.charge(1 + lag.update(prob, &changes) as u64);
         if it % 100 == 0 && trace() {
             eprintln!(
                 "[trace] it {it} L {} best {} z {} lambda {lambda:.2e} norm2 {norm2}",
@@ -824,7 +1005,7 @@ fn subgradient(
                 changes.push((u as u32, best_alpha[u]));
             }
         }
-        lag.update(prob, &changes);
+        stop.charge(lag.update(prob, &changes) as u64);
     }
     let p = plan_from_sets(prob, lag);
     if p.value > plan.value {
@@ -978,7 +1159,7 @@ fn pinned_optimum(sub: &Instance, units: &[u32], hs: &[u32], u: usize, h: usize)
         }
     }
     let none = SolveOptions::default();
-    let r = solve_component(&pinned, &none, Stop::new(None, &none), None);
+    let r = solve_component(&pinned, &none, Stop::new(None, &none, None), None);
     (r.status == Status::Optimal).then_some(r.objective - big)
 }
 

@@ -253,8 +253,9 @@ impl Lagrange {
     }
 
     /// Sets new multipliers for the listed units and re-evaluates the
-    /// households they touch.
-    pub(crate) fn update(&mut self, prob: &Prob, changes: &[(u32, i64)]) {
+    /// households they touch; returns how many households it re-evaluated
+    /// (units of work, see `work`).
+    pub(crate) fn update(&mut self, prob: &Prob, changes: &[(u32, i64)]) -> usize {
         let mut hs = Vec::new();
         for &(u, a) in changes {
             self.value += a - self.alpha[u as usize];
@@ -289,5 +290,6 @@ impl Lagrange {
             self.k[h] = kh;
             self.sel[h] = s;
         }
+        hs.len()
     }
 }
