@@ -342,10 +342,12 @@ impl Chart<'_> {
         {
             let root = SVGBackend::with_string(&mut out, (760, 380)).into_drawing_area();
             root.fill(&WHITE).map_err(|e| err(&e))?;
-            let mut chart = ChartBuilder::on(&root)
+            // The legend sits right of the plot, never over a line.
+            let (plot, legend) = root.split_horizontally(590);
+            let mut chart = ChartBuilder::on(&plot)
                 .caption(&self.title, ("sans-serif", 17))
                 .margin(12)
-                .margin_right(24)
+                .margin_right(8)
                 .x_label_area_size(34)
                 .y_label_area_size(58)
                 .build_cartesian_2d(
@@ -358,7 +360,7 @@ impl Chart<'_> {
                 .configure_mesh()
                 .disable_x_mesh()
                 .max_light_lines(0)
-                .y_labels(6)
+                .y_labels(8)
                 .y_desc(self.y_label.as_str())
                 .x_label_formatter(&|t| {
                     usize::try_from(*t)
@@ -393,19 +395,25 @@ impl Chart<'_> {
                         steps.map(|t| (t as i64, s.mean[t])),
                         c.stroke_width(2),
                     ))
-                    .map_err(|e| err(&e))?
-                    .label(line.label.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
-                    });
+                    .map_err(|e| err(&e))?;
+                let y = 48 + 20 * k as i32;
+                legend
+                    .draw(&PathElement::new(vec![(4, y), (24, y)], c.stroke_width(3)))
+                    .map_err(|e| err(&e))?;
+                legend
+                    .draw(&Text::new(
+                        line.label.as_str(),
+                        (30, y - 7),
+                        ("sans-serif", 12).into_font(),
+                    ))
+                    .map_err(|e| err(&e))?;
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .label_font(("sans-serif", 12))
-                .draw()
+            legend
+                .draw(&Text::new(
+                    "line: mean · shade: 90% band",
+                    (4, 48 + 20 * self.lines.len() as i32),
+                    ("sans-serif", 11).into_font().color(&BLACK.mix(0.6)),
+                ))
                 .map_err(|e| err(&e))?;
             root.present().map_err(|e| err(&e))?;
         }
