@@ -1013,14 +1013,9 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
         "closure_residents",
     ] {
         if let Some(s) = r.series(n) {
-            outln!(
-                "{:<24} start {:>7.1}   end {:>7.1} [90% band {:.0} … {:.0}]",
-                n,
-                s.mean[0],
-                s.mean[last],
-                s.p05[last],
-                s.p95[last]
-            );
+            let [start, ..] = sim::report::band_numbers(&s.band(0));
+            let [mean, lo, hi] = sim::report::band_numbers(&s.band(last));
+            outln!("{n:<24} start {start:>7}   end {mean:>7} [90% band {lo} … {hi}]");
         }
     }
     outln!(
@@ -1030,10 +1025,19 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
         r.stats.within_gap,
         r.stats.time_limited
     );
+    for i in r.institutions.iter().filter(|i| i.over_capacity()) {
+        outln!(
+            "over capacity: {} ({}) up to {} residents, capacity {}",
+            i.name,
+            i.id,
+            i.most_residents,
+            i.capacity
+        );
+    }
     if let Some(g) = &r.gap {
         let n: u32 = g.rows.iter().map(|x| x.households).sum();
         outln!(
-            "capacity gap: {n} households to recruit ({} rows), see capacity_gap.csv",
+            "capacity gap: {n} households to recruit ({} rows: region × need group × age band), see capacity_gap.csv",
             g.rows.len()
         );
     }

@@ -347,14 +347,20 @@ fn capacity_gap_names_the_missing_households_and_reports_are_self_contained() {
         .iter()
         .find(|x| x.places == 2)
         .unwrap_or_else(|| panic!("{:?}", g.rows));
-    assert_eq!(row.need, "intellectual:2");
-    assert_eq!(row.age_band, "7-11");
+    assert_eq!(
+        row.need,
+        Some(Need {
+            code: NeedCode::Intellectual,
+            severity: 2
+        })
+    );
+    assert_eq!(row.age_band, sim::AgeBand::From7To11);
     assert_eq!(row.households, 1);
-    assert!(g.baseline_left.0 >= 2.0);
+    assert!(g.baseline_left.mean >= 2.0);
     // With the hypothetical household the group leaves I1 before closure.
     let with = g.with_gap_filled_left.unwrap();
     assert!(
-        with.0 < g.baseline_left.0,
+        with.mean < g.baseline_left.mean,
         "{with:?} vs {:?}",
         g.baseline_left
     );
@@ -372,7 +378,9 @@ fn capacity_gap_names_the_missing_households_and_reports_are_self_contained() {
     }
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(
-        html.contains("<svg") && html.contains("Capacity gap") && html.contains("intellectual:2")
+        html.contains("<svg")
+            && html.contains("Capacity gap")
+            && html.contains("intellectual disability, moderate support")
     );
     assert!(
         !html.contains("href=") && !html.contains("src="),

@@ -28,8 +28,13 @@
 //!    A waiting unit is otherwise ineligible for every unchanged household
 //!    (else the previous plan, which maximises a positive objective, would
 //!    have used the pair), so this is the same plan as planning everyone.
-//! 8. New entries still waiting are admitted to the nearest institution
-//!    that admits (if `entries.admit_unplaced_to_institutions`).
+//! 8. New entries still waiting are admitted, unit by unit, to the nearest
+//!    institution that admits and has room for the whole unit (if
+//!    `entries.admit_unplaced_to_institutions`); never a unit with a member
+//!    under `entries.min_institution_age`. The others wait in emergency
+//!    care (counted as `entries_to_emergency_care`). Nothing else admits to
+//!    an institution, so no institution goes above its capacity unless the
+//!    start data set puts it there.
 //!
 //! Month 0 is the initial plan of the start data set; it has no random
 //! events and is computed once and shared by every replication.
@@ -116,6 +121,11 @@ pub(crate) struct Counters {
     pub recruited: u32,
     pub carers_left: u32,
     pub admissions: u32,
+    /// New entries left in emergency care: no family and no institution
+    /// place (too young, no room, or admissions off).
+    pub entries_no_place: u32,
+    /// Of those, units with a member under the minimum admission age.
+    pub entries_too_young: u32,
     pub placements: u32,
     pub placed_children: u32,
     pub closure_residents: u32,
@@ -420,16 +430,35 @@ impl World {
         self.leave_household(c, d);
         self.st[c.get()] = ChildState::Exited(kind);
         self.data.children[c.get()].institution = None;
-        // The rest of a sibling group waits as a smaller group.
+        // The rest of a sibling group stays one (smaller) group: the
+        // leaver's keep-together neighbours are linked to each other before
+        // its links go. (Dropping the links alone split a group whose
+        // links run through the leaver, e.g. the centre of a star, into
+        // lone children planned apart.)
         let mut others = Vec::new();
+        let mut kept_with = Vec::new();
         self.data.sibling_links.retain(|l| {
             if l.a == c || l.b == c {
-                others.push(if l.a == c { l.b } else { l.a });
+                let o = if l.a == c { l.b } else { l.a };
+                others.push(o);
+                if l.keep_together {
+                    kept_with.push(o);
+                }
                 false
             } else {
                 true
             }
         });
+        kept_with.sort_unstable();
+        kept_with.dedup();
+        for pair in kept_with.windows(2) {
+            self.data.sibling_links.push(SiblingLink {
+                a: pair[0],
+                b: pair[1],
+                keep_together: true,
+                reason: None,
+            });
+        }
         for o in others {
             self.dirty_child[o.get()] = true;
         }
@@ -725,35 +754,68 @@ fn admits(cx: &Ctx<'_>, w: &World, i: usize, d: NaiveDate) -> bool {
     !w.closed[i] && c.no_admissions_from.is_none_or(|x| x > d) && c.close.is_none_or(|x| x > d)
 }
 
-/// Admits this step's new entries still waiting to the nearest institution
-/// that admits (ties by index).
+/// Admits this step's new entries still waiting, unit by unit (by first
+/// child id), to the nearest institution (travel from the birth family,
+/// ties by index) that admits and has room for the whole unit: residents +
+/// unit size ≤ capacity. A unit with a member younger than
+/// `entries.min_institution_age`, or for which no institution has room,
+/// stays in emergency care and is counted (`entries_to_emergency_care`).
 pub(crate) fn admit_entries(w: &mut World, cx: &Ctx<'_>, d: NaiveDate) {
-    if !cx.sc.spec.entries.admit_unplaced_to_institutions {
+    let spec = &cx.sc.spec.entries;
+    let entered: BTreeSet<ChildIx> = w
+        .new_entries
+        .iter()
+        .copied()
+        .filter(|c| w.st[c.get()] == ChildState::Emergency)
+        .collect();
+    if entered.is_empty() {
         return;
+    }
+    let units: Vec<Vec<ChildIx>> = w
+        .live_units()
+        .into_iter()
+        .filter(|u| u.iter().all(|c| entered.contains(c)))
+        .collect();
+    let mut residents = vec![0u32; w.data.institutions.len()];
+    for s in &w.st {
+        if let ChildState::Institution(i) = s {
+            residents[*i as usize] += 1;
+        }
     }
     let open: Vec<usize> = (0..w.data.institutions.len())
         .filter(|&i| admits(cx, w, i, d))
         .collect();
-    if open.is_empty() {
-        return;
-    }
-    for c in w.new_entries.clone() {
-        if w.st[c.get()] != ChildState::Emergency {
+    let min_age = u32::from(spec.min_institution_age);
+    for u in units {
+        let size = u.len() as u32;
+        let too_young = u.iter().any(|c| w.data.child(*c).age_on(d) < min_age);
+        let from = w.data.child(u[0]).birth_family_place;
+        let best = if !spec.admit_unplaced_to_institutions || too_young {
+            None
+        } else {
+            open.iter()
+                .copied()
+                .filter(|&i| residents[i] + size <= w.data.institutions[i].capacity)
+                .min_by(|&a, &b| {
+                    let ma = cx.geo.minutes(from, w.data.institutions[a].place);
+                    let mb = cx.geo.minutes(from, w.data.institutions[b].place);
+                    ma.total_cmp(&mb).then(a.cmp(&b))
+                })
+        };
+        let Some(best) = best else {
+            w.counters.entries_no_place += size;
+            if too_young && spec.admit_unplaced_to_institutions {
+                w.counters.entries_too_young += size;
+            }
             continue;
+        };
+        residents[best] += size;
+        let place = w.data.institutions[best].place;
+        for c in u {
+            w.set_state(c, ChildState::Institution(best as u32));
+            w.data.children[c.get()].location = place;
+            w.counters.admissions += 1;
         }
-        let from = w.data.child(c).birth_family_place;
-        let best = open
-            .iter()
-            .copied()
-            .min_by(|&a, &b| {
-                let ma = cx.geo.minutes(from, w.data.institutions[a].place);
-                let mb = cx.geo.minutes(from, w.data.institutions[b].place);
-                ma.total_cmp(&mb).then(a.cmp(&b))
-            })
-            .unwrap_or(open[0]);
-        w.set_state(c, ChildState::Institution(best as u32));
-        w.data.children[c.get()].location = w.data.institutions[best].place;
-        w.counters.admissions += 1;
     }
 }
 

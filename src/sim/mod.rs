@@ -76,22 +76,116 @@ pub struct Series {
     pub p95: Vec<f64>,
 }
 
-/// One cell of the capacity-gap table.
+impl Series {
+    /// Mean and band at step `t` (zeros past the end).
+    pub fn band(&self, t: usize) -> Band {
+        Band {
+            mean: self.mean.get(t).copied().unwrap_or(0.0),
+            p05: self.p05.get(t).copied().unwrap_or(0.0),
+            p95: self.p95.get(t).copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// Age band of the oldest child of a unit, as the capacity gap groups it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgeBand {
+    /// 0–2 years.
+    Under3,
+    /// 3–6 years.
+    From3To6,
+    /// 7–11 years.
+    From7To11,
+    /// 12–17 years (and older).
+    From12To17,
+}
+
+impl AgeBand {
+    /// The band of an age in years.
+    pub fn of(age: u32) -> Self {
+        match age {
+            0..=2 => Self::Under3,
+            3..=6 => Self::From3To6,
+            7..=11 => Self::From7To11,
+            _ => Self::From12To17,
+        }
+    }
+    /// Youngest and oldest age of the band.
+    pub fn range(self) -> (u8, u8) {
+        match self {
+            Self::Under3 => (0, 2),
+            Self::From3To6 => (3, 6),
+            Self::From7To11 => (7, 11),
+            Self::From12To17 => (12, 17),
+        }
+    }
+    /// Machine name (`0-2`, `3-6`, `7-11`, `12-17`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Under3 => "0-2",
+            Self::From3To6 => "3-6",
+            Self::From7To11 => "7-11",
+            Self::From12To17 => "12-17",
+        }
+    }
+    /// In words (`ages 7–11`).
+    pub fn words(self) -> String {
+        let (lo, hi) = self.range();
+        format!("ages {lo}–{hi}")
+    }
+}
+
+/// A need in words, e.g. `intellectual disability` (for reports).
+pub fn need_name(code: NeedCode) -> &'static str {
+    match code {
+        NeedCode::Mobility => "physical disability (mobility)",
+        NeedCode::Intellectual => "intellectual disability",
+        NeedCode::Sensory => "hearing or vision impairment",
+        NeedCode::Medical => "medical needs",
+        NeedCode::Behavioural => "behavioural difficulties",
+        NeedCode::Emotional => "emotional or mental-health needs",
+    }
+}
+
+/// A severity in words: the support a household must give.
+pub fn support_words(severity: u8) -> &'static str {
+    match severity {
+        0 | 1 => "light support",
+        2 => "moderate support",
+        _ => "high support",
+    }
+}
+
+/// A need and its severity in words, e.g. `intellectual disability, high
+/// support`; `None` is `no special needs`.
+pub fn need_words(need: Option<Need>) -> String {
+    match need {
+        None => "no special needs".to_owned(),
+        Some(n) => format!("{}, {}", need_name(n.code), support_words(n.severity)),
+    }
+}
+
+/// One row of the capacity-gap table: households to recruit for one
+/// birth-family region × need group × age band.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapRow {
     /// Region of the children's birth families.
     pub region: String,
-    /// Need to support (`intellectual:3`, or `none`), the highest of the unit.
-    pub need: String,
-    /// Age band of the oldest child (`0-2`, `3-6`, `7-11`, `12-17`).
-    pub age_band: String,
-    /// Places per household (the unit's size).
+    /// Need group: the unit's highest need (severity first, then the order
+    /// of [`NeedCode::ALL`]), `None` for units without needs.
+    pub need: Option<Need>,
+    /// Age band of the unit's oldest child on the closure date.
+    pub age_band: AgeBand,
+    /// Places the households need: the largest unit of the row.
     pub places: u8,
-    /// Mean number of such units left in closing institutions at closure.
+    /// Expected number of such units left in closing institutions at
+    /// closure (mean over replications).
     pub mean_units: f64,
+    /// 5th percentile over replications.
+    pub p05_units: f64,
     /// 95th percentile over replications.
     pub p95_units: f64,
-    /// Households to recruit (ceil of the mean).
+    /// Households to recruit: the expected number rounded up.
     pub households: u32,
     /// Highest severity per need the households must support.
     pub supported: [u8; NeedCode::COUNT],
@@ -99,17 +193,43 @@ pub struct GapRow {
     pub youngest: u8,
 }
 
+impl GapRow {
+    /// The need group in words.
+    pub fn need_words(&self) -> String {
+        need_words(self.need)
+    }
+    /// Every need the households must support, in words (`none` if none).
+    pub fn supported_words(&self) -> String {
+        let v: Vec<String> = NeedCode::ALL
+            .iter()
+            .filter(|c| self.supported[c.index()] > 0)
+            .map(|c| {
+                format!(
+                    "{} ({})",
+                    need_name(*c),
+                    support_words(self.supported[c.index()])
+                )
+            })
+            .collect();
+        if v.is_empty() {
+            "none".into()
+        } else {
+            v.join("; ")
+        }
+    }
+}
+
 /// The capacity-gap report: missing households and the re-run with them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapReport {
-    /// Missing households, by region, need, age band and places.
+    /// Missing households by region × need group × age band, biggest first.
     pub rows: Vec<GapRow>,
     /// Children still in closing institutions at closure, per replication
     /// mean and 90% band, without the hypothetical households.
-    pub baseline_left: (f64, f64, f64),
+    pub baseline_left: Band,
     /// The same with the hypothetical households recruited at the start
     /// (after the month-0 plan: they take children from month 1).
-    pub with_gap_filled_left: Option<(f64, f64, f64)>,
+    pub with_gap_filled_left: Option<Band>,
     /// Replications of the re-run.
     pub replications: u32,
 }
@@ -142,6 +262,17 @@ pub struct InstitutionInfo {
     pub close: Option<chrono::NaiveDate>,
     /// No admissions from.
     pub no_admissions_from: Option<chrono::NaiveDate>,
+    /// Approved number of residents.
+    pub capacity: u32,
+    /// Most residents in any step of any replication.
+    pub most_residents: f64,
+}
+
+impl InstitutionInfo {
+    /// Above its capacity in some step of some replication.
+    pub fn over_capacity(&self) -> bool {
+        self.most_residents > f64::from(self.capacity)
+    }
 }
 
 /// A finished simulation.
@@ -185,7 +316,7 @@ impl SimResult {
 }
 
 /// Names and labels of the jurisdiction-wide series, in order.
-pub const TOTALS: [(&str, &str); 25] = [
+pub const TOTALS: [(&str, &str); 27] = [
     ("in_institutions", "children in institutions"),
     ("in_large_institutions", "children in large institutions"),
     ("in_emergency_care", "children waiting in emergency care"),
@@ -222,6 +353,14 @@ pub const TOTALS: [(&str, &str); 25] = [
     (
         "closure_residents",
         "children moved out by closures (cumulative)",
+    ),
+    (
+        "entries_to_emergency_care",
+        "new entries with neither a family nor an institution place (to emergency care)",
+    ),
+    (
+        "entries_under_min_age",
+        "of them, under the minimum institutional admission age",
     ),
 ];
 
@@ -382,6 +521,8 @@ fn record(
         .map(|c| f64::from(c.free_places()))
         .sum();
     v[24] = f64::from(*cum);
+    v[25] = f64::from(k.entries_no_place);
+    v[26] = f64::from(k.entries_too_young);
     let mut col = 0;
     for x in v {
         out[col][step] = x;
@@ -498,11 +639,11 @@ fn aggregate(names: &[(String, String, SeriesGroup)], raw: &[Vec<Vec<f64>>]) -> 
             let mut p05 = Vec::with_capacity(steps);
             let mut p95 = Vec::with_capacity(steps);
             for t in 0..steps {
-                let mut xs: Vec<f64> = raw.iter().map(|r| r[s][t]).collect();
-                mean.push(xs.iter().sum::<f64>() / xs.len().max(1) as f64);
-                xs.sort_by(f64::total_cmp);
-                p05.push(quantile(&xs, 0.05));
-                p95.push(quantile(&xs, 0.95));
+                let xs: Vec<f64> = raw.iter().map(|r| r[s][t]).collect();
+                let b = Band::of(&xs);
+                mean.push(b.mean);
+                p05.push(b.p05);
+                p95.push(b.p95);
             }
             Series {
                 name: name.clone(),
@@ -516,52 +657,36 @@ fn aggregate(names: &[(String, String, SeriesGroup)], raw: &[Vec<Vec<f64>>]) -> 
         .collect()
 }
 
-/// Age band of an age in years.
-pub fn age_band(age: u32) -> &'static str {
-    match age {
-        0..=2 => "0-2",
-        3..=6 => "3-6",
-        7..=11 => "7-11",
-        _ => "12-17",
-    }
-}
-
-fn band_range(band: &str) -> (u8, u8) {
-    match band {
-        "0-2" => (0, 2),
-        "3-6" => (3, 6),
-        "7-11" => (7, 11),
-        _ => (12, 17),
-    }
-}
-
-fn primary_need(needs: &[u8; NeedCode::COUNT]) -> String {
-    let mut best: Option<(u8, NeedCode)> = None;
-    for c in NeedCode::ALL {
-        let s = needs[c.index()];
-        if s > 0 && best.is_none_or(|(bs, _)| s > bs) {
-            best = Some((s, c));
+fn primary_need(needs: &[u8; NeedCode::COUNT]) -> Option<Need> {
+    let mut best: Option<Need> = None;
+    for code in NeedCode::ALL {
+        let severity = needs[code.index()];
+        if severity > 0 && best.is_none_or(|b| severity > b.severity) {
+            best = Some(Need { code, severity });
         }
     }
-    best.map_or_else(|| "none".to_owned(), |(s, c)| format!("{}:{s}", c.as_str()))
+    best
 }
 
-type Cell = (String, String, String, u8);
+/// A capacity-gap cell: birth-family region × need group × age band.
+type Cell = (String, Option<Need>, AgeBand);
 
+/// The capacity-gap rows, biggest first (households, then expected units,
+/// then region, need and age band), and the languages seen per cell.
 fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Vec<Language>>) {
     let reps = per_rep.len().max(1);
     let mut counts: BTreeMap<Cell, Vec<f64>> = BTreeMap::new();
     let mut supported: BTreeMap<Cell, [u8; NeedCode::COUNT]> = BTreeMap::new();
     let mut langs: BTreeMap<Cell, Vec<Language>> = BTreeMap::new();
     let mut youngest: BTreeMap<Cell, u8> = BTreeMap::new();
+    let mut places: BTreeMap<Cell, u8> = BTreeMap::new();
     for (r, units) in per_rep.iter().enumerate() {
         for u in units {
             let oldest = u.ages.iter().copied().max().unwrap_or(0);
             let cell = (
                 u.region.clone(),
                 primary_need(&u.needs),
-                age_band(oldest).to_owned(),
-                u.ages.len().min(9) as u8,
+                AgeBand::of(oldest),
             );
             counts
                 .entry(cell.clone())
@@ -569,6 +694,8 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
             let y = u.ages.iter().copied().min().unwrap_or(0).min(17) as u8;
             let e = youngest.entry(cell.clone()).or_insert(y);
             *e = (*e).min(y);
+            let p = places.entry(cell.clone()).or_insert(0);
+            *p = (*p).max(u.ages.len().clamp(1, 9) as u8);
             let s = supported
                 .entry(cell.clone())
                 .or_insert([0; NeedCode::COUNT]);
@@ -583,24 +710,32 @@ fn gap_rows(per_rep: &[Vec<engine::GapUnit>]) -> (Vec<GapRow>, BTreeMap<Cell, Ve
             }
         }
     }
-    let rows = counts
+    let mut rows: Vec<GapRow> = counts
         .into_iter()
-        .map(|(cell, mut xs)| {
-            let mean = xs.iter().sum::<f64>() / reps as f64;
-            xs.sort_by(f64::total_cmp);
+        .map(|(cell, xs)| {
+            let b = Band::of(&xs);
             GapRow {
                 supported: supported.get(&cell).copied().unwrap_or_default(),
                 youngest: youngest.get(&cell).copied().unwrap_or(0),
+                places: places.get(&cell).copied().unwrap_or(1),
                 region: cell.0,
                 need: cell.1,
                 age_band: cell.2,
-                places: cell.3,
-                mean_units: mean,
-                p95_units: quantile(&xs, 0.95),
-                households: (mean - 1e-9).ceil().max(0.0) as u32,
+                mean_units: b.mean,
+                p05_units: b.p05,
+                p95_units: b.p95,
+                households: (b.mean - 1e-9).ceil().max(0.0) as u32,
             }
         })
         .collect();
+    rows.sort_by(|a, b| {
+        b.households
+            .cmp(&a.households)
+            .then(b.mean_units.total_cmp(&a.mean_units))
+            .then_with(|| a.region.cmp(&b.region))
+            .then(a.need.cmp(&b.need))
+            .then(a.age_band.cmp(&b.age_band))
+    });
     (rows, langs)
 }
 
@@ -628,14 +763,9 @@ fn hypothetical_carers(
         };
         // The children are younger when the households join (month 1) than
         // on the closure date their age band is taken on.
-        let (lo, hi) = band_range(&row.age_band);
+        let (lo, hi) = row.age_band.range();
         let lo = lo.min(row.youngest).saturating_sub(years_before);
-        let cell = (
-            row.region.clone(),
-            row.need.clone(),
-            row.age_band.clone(),
-            row.places,
-        );
+        let cell = (row.region.clone(), row.need, row.age_band);
         let mut languages = langs.get(&cell).cloned().unwrap_or_default();
         languages.sort();
         let mut types = PlacementTypes::default();
@@ -646,7 +776,7 @@ fn hypothetical_carers(
             out.push(Carer {
                 id: CarerId(format!("GAP{:05}", out.len() + 1)),
                 place,
-                kind: if row.need == "none" {
+                kind: if row.need.is_none() {
                     CarerKind::Foster
                 } else {
                     CarerKind::Specialist
@@ -671,11 +801,42 @@ fn hypothetical_carers(
     out
 }
 
-fn band_of(xs: &[f64]) -> (f64, f64, f64) {
-    let mean = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
-    let mut s = xs.to_vec();
-    s.sort_by(f64::total_cmp);
-    (mean, quantile(&s, 0.05), quantile(&s, 0.95))
+/// Mean and 90% band of one quantity over replications, all three from the
+/// same values.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Band {
+    /// Mean.
+    pub mean: f64,
+    /// 5th percentile (linear interpolation between order statistics).
+    pub p05: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+impl Band {
+    /// The band of `xs` (all zero when empty). The mean is held inside the
+    /// values' range, which the floating-point sum can leave by an ulp
+    /// (100 × 117.62 / 100 is not 117.62).
+    pub fn of(xs: &[f64]) -> Band {
+        if xs.is_empty() {
+            return Band::default();
+        }
+        let mut s = xs.to_vec();
+        s.sort_by(f64::total_cmp);
+        let (lo, hi) = (s[0], s[s.len() - 1]);
+        let mean = (s.iter().sum::<f64>() / s.len() as f64).clamp(lo, hi);
+        Band {
+            mean,
+            p05: quantile(&s, 0.05),
+            p95: quantile(&s, 0.95),
+        }
+    }
+    /// The mean lies inside [p05, p95]. It may not when an event happens in
+    /// fewer than 5% of replications (mean 0.03, band 0–0): reports mark such
+    /// values as rare.
+    pub fn mean_inside(&self) -> bool {
+        self.p05 <= self.mean && self.mean <= self.p95
+    }
 }
 
 /// Runs a scenario: the shared month-0 plan, every replication in
@@ -727,11 +888,11 @@ fn run_seeded(sc: &Scenario, seed: u64, opts: &SimOptions<'_>) -> Result<SimResu
             None
         } else {
             let raw2 = run_raw(sc, &extra, &geo, seed, gap_reps, opts, &done, total)?;
-            Some(band_of(&left(&raw2.raw)))
+            Some(Band::of(&left(&raw2.raw)))
         };
         Some(GapReport {
             rows,
-            baseline_left: band_of(&left(&raw.raw)),
+            baseline_left: Band::of(&left(&raw.raw)),
             with_gap_filled_left: with,
             replications: gap_reps,
         })
@@ -744,12 +905,22 @@ fn run_seeded(sc: &Scenario, seed: u64, opts: &SimOptions<'_>) -> Result<SimResu
         .institutions
         .iter()
         .zip(&sc.closures)
-        .map(|(i, c)| InstitutionInfo {
+        .enumerate()
+        .map(|(ix, (i, c))| InstitutionInfo {
             id: i.id.to_string(),
             name: i.name.clone(),
             large: i.kind == InstitutionKind::LargeResidential,
             close: c.close,
             no_admissions_from: c.no_admissions_from,
+            capacity: i.capacity,
+            // Series of institution `ix` follow the totals (`series_names`).
+            most_residents: raw
+                .raw
+                .iter()
+                .filter_map(|rep| rep.get(TOTALS.len() + ix))
+                .flatten()
+                .copied()
+                .fold(0.0, f64::max),
         })
         .collect();
     Ok(SimResult {

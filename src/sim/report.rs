@@ -1,9 +1,18 @@
-//! Simulation outputs: CSV and JSON time series, hand-written SVG charts
-//! (no fonts or external files: text uses the viewer's generic sans-serif),
-//! and one self-contained HTML report (inline SVG and CSS, no links).
+//! Simulation outputs: CSV and JSON time series, SVG charts drawn with
+//! `plotters` (its SVG backend: text is SVG `<text>` in the viewer's generic
+//! sans-serif, no font files), and one self-contained HTML report written
+//! with `maud` templates (checked at compile time, every value escaped;
+//! inline SVG and CSS, no links).
+//!
+//! Every "mean [band]" cell shows the mean and the 5th–95th percentile of
+//! the same replications, rounded alike (integers when all three are
+//! integers, else one decimal each). Tables show only horizons within the
+//! scenario: the start, each whole year before the end, and the end.
 
-use super::{Comparison, GapReport, Series, SeriesGroup, SimResult};
-use crate::domain::NeedCode;
+use super::{Band, Comparison, GapReport, GapRow, Series, SeriesGroup, SimResult};
+use chrono::NaiveDate;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use plotters::prelude::*;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,22 +27,114 @@ pub const FILES: [&str; 6] = [
     "charts/*.svg",
 ];
 
-const COLORS: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw chart {title:?}: {message}")]
+pub struct ChartError {
+    /// The chart.
+    pub title: String,
+    /// The drawing backend's message.
+    pub message: String,
 }
 
-fn num(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
-        format!("{}", x.round() as i64)
+impl From<ChartError> for std::io::Error {
+    fn from(e: ChartError) -> Self {
+        std::io::Error::other(e)
+    }
+}
+
+const COLORS: [RGBColor; 8] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+
+// ---------------------------------------------------------------- numbers
+
+fn is_int(x: f64) -> bool {
+    (x - x.round()).abs() < 1e-9
+}
+
+/// The three numbers of a band, rounded alike: integers when all three are,
+/// else one decimal each.
+pub fn band_numbers(b: &Band) -> [String; 3] {
+    let xs = [b.mean, b.p05, b.p95];
+    if xs.iter().all(|x| is_int(*x)) {
+        xs.map(|x| format!("{}", x.round() as i64))
     } else {
-        format!("{x:.2}")
+        xs.map(|x| format!("{:.1}", round1(x)))
+    }
+}
+
+/// Rounds to one decimal (half away from zero), with −0.0 shown as 0.0.
+fn round1(x: f64) -> f64 {
+    let r = (x * 10.0).round() / 10.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// A "mean [p05–p95]" cell; a mean outside its band (an event in fewer
+/// than 5% of replications) is marked `†`.
+fn band_cell(b: &Band) -> Markup {
+    let [m, lo, hi] = band_numbers(b);
+    html! {
+        (m) " " span.note { "[" (lo) "–" (hi) "]" }
+        @if !b.mean_inside() { sup title="rare: the mean lies outside the 90% band" { "†" } }
+    }
+}
+
+/// Columns of the key table: (step, heading). The start, each whole year
+/// strictly before the end (at most four, evenly spread), and the end.
+pub fn horizon_columns(dates: &[NaiveDate]) -> Vec<(usize, String)> {
+    let Some(last) = dates.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let per_step = months_per_step(dates);
+    let months = last * per_step;
+    let mut cols = vec![(0, "start (after the month-0 plan)".to_owned())];
+    let years = months.saturating_sub(1) / 12;
+    let every = years.div_ceil(4).max(1);
+    for y in (every..=years).step_by(every) {
+        let m = 12 * y;
+        if m % per_step == 0 && m < months {
+            cols.push((m / per_step, format!("after {m} months")));
+        }
+    }
+    if last > 0 {
+        cols.push((last, format!("end ({months} months)")));
+    }
+    cols
+}
+
+fn months_per_step(dates: &[NaiveDate]) -> usize {
+    use chrono::Datelike;
+    match (dates.first(), dates.get(1)) {
+        (Some(a), Some(b)) => {
+            let m = (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32;
+            m.max(1) as usize
+        }
+        _ => 1,
+    }
+}
+
+// ---------------------------------------------------------------- CSV/JSON
+
+/// A CSV cell: quoted when needed, and a leading `= + - @` neutralised with
+/// a `'` so spreadsheets do not run it as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }
 
@@ -56,14 +157,6 @@ pub fn timeseries_csv(r: &SimResult) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 fn group_name(g: SeriesGroup) -> &'static str {
     match g {
         SeriesGroup::Total => "total",
@@ -72,7 +165,7 @@ fn group_name(g: SeriesGroup) -> &'static str {
     }
 }
 
-fn series_json(dates: &[chrono::NaiveDate], series: &[Series]) -> Value {
+fn series_json(dates: &[NaiveDate], series: &[Series]) -> Value {
     json!({
         "dates": dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "series": series.iter().map(|s| json!({
@@ -82,34 +175,35 @@ fn series_json(dates: &[chrono::NaiveDate], series: &[Series]) -> Value {
     })
 }
 
+fn band_json(b: &Band) -> Value {
+    json!({"mean": b.mean, "p05": b.p05, "p95": b.p95})
+}
+
+/// Machine form of a row's need group (`intellectual:3`, or `none`).
+fn need_code(r: &GapRow) -> String {
+    r.need.map_or_else(
+        || "none".into(),
+        |n| format!("{}:{}", n.code.as_str(), n.severity),
+    )
+}
+
 fn gap_json(g: &GapReport) -> Value {
-    let band = |b: (f64, f64, f64)| json!({"mean": b.0, "p05": b.1, "p95": b.2});
     json!({
         "rows": g.rows.iter().map(|r| json!({
-            "region": r.region, "need": r.need, "ageBand": r.age_band, "places": r.places,
-            "meanUnits": r.mean_units, "p95Units": r.p95_units, "households": r.households,
-            "supportedNeeds": supported_text(&r.supported),
+            "region": r.region, "needGroup": need_code(r), "needGroupText": r.need_words(),
+            "ageBand": r.age_band.as_str(), "ageBandText": r.age_band.words(),
+            "householdsToRecruit": r.households,
+            "expectedUnits": r.mean_units, "p05Units": r.p05_units, "p95Units": r.p95_units,
+            "places": r.places, "mustSupport": r.supported_words(),
         })).collect::<Vec<_>>(),
-        "leftAtClosure": band(g.baseline_left),
-        "leftAtClosureWithGapFilled": g.with_gap_filled_left.map(band),
+        "leftAtClosure": band_json(&g.baseline_left),
+        "leftAtClosureWithGapFilled": g.with_gap_filled_left.as_ref().map(band_json),
         "reRunReplications": g.replications,
     })
 }
 
-fn supported_text(s: &[u8; NeedCode::COUNT]) -> String {
-    let v: Vec<String> = NeedCode::ALL
-        .iter()
-        .filter(|c| s[c.index()] > 0)
-        .map(|c| format!("{}:{}", c.as_str(), s[c.index()]))
-        .collect();
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(";")
-    }
-}
-
-/// The summary document: scenario, planner statistics, timings, capacity gap.
+/// The summary document: scenario, planner statistics, timings,
+/// institutions (capacity and most residents), capacity gap.
 pub fn summary_json(r: &SimResult) -> Value {
     let st = &r.stats;
     json!({
@@ -135,32 +229,39 @@ pub fn summary_json(r: &SimResult) -> Value {
             "id": i.id, "name": i.name, "large": i.large,
             "close": i.close.map(|d| d.to_string()),
             "noAdmissionsFrom": i.no_admissions_from.map(|d| d.to_string()),
+            "capacity": i.capacity, "mostResidents": i.most_residents,
+            "overCapacity": i.over_capacity(),
         })).collect::<Vec<_>>(),
+        "institutionsOverCapacity": r.institutions.iter().filter(|i| i.over_capacity())
+            .map(|i| i.id.clone()).collect::<Vec<_>>(),
         "capacityGap": r.gap.as_ref().map(gap_json),
     })
 }
 
-/// The capacity-gap table as CSV.
+/// The capacity-gap table as CSV, biggest first.
 pub fn gap_csv(g: &GapReport) -> String {
     let mut out = String::from(
-        "region,need,age_band,places,households_to_recruit,mean_units_left,p95_units_left,supported_needs\n",
+        "region,need_group,age_band,households_to_recruit,expected_units,p05_units,p95_units,places,must_support\n",
     );
     for r in &g.rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{:.2},{:.2},{}",
+            "{},{},{},{},{:.2},{:.2},{:.2},{},{}",
             csv_field(&r.region),
-            r.need,
-            r.age_band,
-            r.places,
+            csv_field(&r.need_words()),
+            csv_field(&r.age_band.words()),
             r.households,
             r.mean_units,
+            r.p05_units,
             r.p95_units,
-            supported_text(&r.supported)
+            r.places,
+            csv_field(&r.supported_words())
         );
     }
     out
 }
+
+// ---------------------------------------------------------------- charts
 
 /// One line of a chart: a series drawn as its mean with its 90% band.
 pub struct Line<'a> {
@@ -170,104 +271,21 @@ pub struct Line<'a> {
     pub series: &'a Series,
 }
 
-/// An SVG line chart of `lines` over `dates`, each with its 90% band.
-pub fn chart_svg(
-    title: &str,
-    y_label: &str,
-    dates: &[chrono::NaiveDate],
-    lines: &[Line<'_>],
-) -> String {
-    let (w, h) = (760.0, 360.0);
-    let (l, r, t, b) = (64.0, 180.0, 36.0, 44.0);
-    let pw = w - l - r;
-    let ph = h - t - b;
-    let n = dates.len().max(2);
-    let ymax = lines
-        .iter()
-        .flat_map(|x| x.series.p95.iter().chain(&x.series.mean))
-        .copied()
-        .fold(0.0f64, f64::max);
-    let ymin = lines
-        .iter()
-        .flat_map(|x| x.series.p05.iter().chain(&x.series.mean))
-        .copied()
-        .fold(0.0f64, f64::min);
-    let (ymin, ymax) = nice_range(ymin, ymax);
-    let x = |i: usize| l + pw * i as f64 / (n - 1) as f64;
-    let y = |v: f64| t + ph * (1.0 - (v - ymin) / (ymax - ymin));
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="sans-serif" font-size="12"><rect width="{w}" height="{h}" fill="white"/><text x="{l}" y="22" font-size="15" font-weight="bold">{}</text>"#,
-        esc(title)
-    );
-    // Axes and grid.
-    for k in 0..=5 {
-        let v = ymin + (ymax - ymin) * f64::from(k) / 5.0;
-        let yy = y(v);
-        let _ = write!(
-            s,
-            r##"<line x1="{l}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
-            l + pw,
-            l - 6.0,
-            yy + 4.0,
-            num((v * 100.0).round() / 100.0)
-        );
-    }
-    let every = (n / 8).max(1);
-    for (i, d) in dates.iter().enumerate() {
-        if i % every == 0 || i + 1 == dates.len() {
-            let _ = write!(
-                s,
-                r##"<line x1="{0:.1}" x2="{0:.1}" y1="{1}" y2="{2}" stroke="#999"/><text x="{0:.1}" y="{3}" text-anchor="middle">{4}</text>"##,
-                x(i),
-                t + ph,
-                t + ph + 4.0,
-                t + ph + 18.0,
-                d.format("%Y-%m")
-            );
-        }
-    }
-    let _ = write!(
-        s,
-        r##"<rect x="{l}" y="{t}" width="{pw}" height="{ph}" fill="none" stroke="#555"/><text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"##,
-        t + ph / 2.0,
-        esc(y_label)
-    );
-    for (k, line) in lines.iter().enumerate() {
-        let c = COLORS[k % COLORS.len()];
-        let sr = line.series;
-        let mut band = String::new();
-        for (i, v) in sr.p95.iter().enumerate() {
-            let _ = write!(band, "{:.1},{:.1} ", x(i), y(*v));
-        }
-        for (i, v) in sr.p05.iter().enumerate().rev() {
-            let _ = write!(band, "{:.1},{:.1} ", x(i), y(*v));
-        }
-        let mut mean = String::new();
-        for (i, v) in sr.mean.iter().enumerate() {
-            let _ = write!(mean, "{:.1},{:.1} ", x(i), y(*v));
-        }
-        let ly = t + 14.0 + 18.0 * k as f64;
-        let _ = write!(
-            s,
-            r#"<polygon points="{band}" fill="{c}" fill-opacity="0.18" stroke="none"/><polyline points="{mean}" fill="none" stroke="{c}" stroke-width="2"/><line x1="{0}" x2="{1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="3"/><text x="{2}" y="{3:.1}">{4}</text>"#,
-            l + pw + 10.0,
-            l + pw + 28.0,
-            l + pw + 32.0,
-            ly + 4.0,
-            esc(&line.label)
-        );
-    }
-    let _ = write!(
-        s,
-        r##"<text x="{}" y="{}" fill="#555">lines: mean over replications · shaded: 90% band (5th–95th percentile)</text></svg>"##,
-        l,
-        h - 6.0
-    );
-    s
+/// A chart: lines over the steps `from..` of `dates`.
+pub struct Chart<'a> {
+    /// Title.
+    pub title: String,
+    /// Y-axis label.
+    pub y_label: String,
+    /// Dates of every step.
+    pub dates: &'a [NaiveDate],
+    /// First step drawn (1 leaves out the month-0 plan of per-step flows).
+    pub from: usize,
+    /// The lines.
+    pub lines: Vec<Line<'a>>,
 }
 
+/// Nice bounds and tick step for [lo, hi].
 fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     let hi = if hi <= lo { lo + 1.0 } else { hi };
     let span = hi - lo;
@@ -280,322 +298,477 @@ fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     ((lo / step).floor() * step, (hi / step).ceil() * step)
 }
 
-/// The charts of a result: (file stem, title, SVG).
-pub fn charts(r: &SimResult) -> Vec<(String, String, String)> {
-    let get = |n: &str| r.series(n);
-    let mut out = Vec::new();
-    let mut chart = |stem: &str, title: &str, ylab: &str, names: &[(&str, &str)]| {
-        let lines: Vec<Line<'_>> = names
-            .iter()
-            .filter_map(|(n, l)| {
-                get(n).map(|s| Line {
-                    label: (*l).to_owned(),
-                    series: s,
-                })
-            })
-            .collect();
-        if !lines.is_empty() {
-            out.push((
-                stem.to_owned(),
-                title.to_owned(),
-                chart_svg(title, ylab, &r.dates, &lines),
-            ));
+/// Steps labelled on the x axis: at most eight, on whole years when the
+/// chart spans more than a year.
+fn x_ticks(dates: &[NaiveDate], from: usize, last: usize) -> Vec<usize> {
+    let per = months_per_step(dates);
+    let span_months = (last - from) * per;
+    let mut months = 1;
+    for m in [1, 2, 3, 6, 12, 24, 36, 60, 120] {
+        months = m;
+        if span_months / m < 8 {
+            break;
         }
+    }
+    let every = (months / per).max(1);
+    (from..=last).filter(|t| t % every == 0).collect()
+}
+
+impl Chart<'_> {
+    /// The chart as an SVG document.
+    ///
+    /// # Errors
+    /// [`ChartError`] when the backend fails (it writes to a string).
+    pub fn svg(&self) -> Result<String, ChartError> {
+        let err = |e: &dyn std::fmt::Display| ChartError {
+            title: self.title.clone(),
+            message: e.to_string(),
+        };
+        let last = self.dates.len().saturating_sub(1).max(self.from + 1);
+        let from = self.from.min(last.saturating_sub(1));
+        let values = |s: &Series| {
+            let n = s.mean.len();
+            (from.min(n)..n)
+                .flat_map(|t| [s.mean[t], s.p05[t], s.p95[t]])
+                .collect::<Vec<_>>()
+        };
+        let all: Vec<f64> = self.lines.iter().flat_map(|l| values(l.series)).collect();
+        let ymax = all.iter().copied().fold(0.0f64, f64::max);
+        let ymin = all.iter().copied().fold(0.0f64, f64::min);
+        let (ymin, ymax) = nice_range(ymin, ymax);
+        let ticks = x_ticks(self.dates, from, last);
+        let dates = self.dates;
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (760, 380)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(&e))?;
+            // The legend sits right of the plot, never over a line.
+            let (plot, legend) = root.split_horizontally(590);
+            let mut chart = ChartBuilder::on(&plot)
+                .caption(&self.title, ("sans-serif", 17))
+                .margin(12)
+                .margin_right(8)
+                .x_label_area_size(34)
+                .y_label_area_size(58)
+                .build_cartesian_2d(
+                    (from as i64..last as i64)
+                        .with_key_points(ticks.iter().map(|t| *t as i64).collect()),
+                    ymin..ymax,
+                )
+                .map_err(|e| err(&e))?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .max_light_lines(0)
+                .y_labels(8)
+                .y_desc(self.y_label.as_str())
+                .x_label_formatter(&|t| {
+                    usize::try_from(*t)
+                        .ok()
+                        .and_then(|t| dates.get(t))
+                        .map_or_else(String::new, |d| d.format("%Y-%m").to_string())
+                })
+                .y_label_formatter(&|v| {
+                    if is_int(*v) {
+                        format!("{}", v.round() as i64)
+                    } else {
+                        format!("{v:.1}")
+                    }
+                })
+                .label_style(("sans-serif", 12))
+                .axis_desc_style(("sans-serif", 13))
+                .draw()
+                .map_err(|e| err(&e))?;
+            for (k, line) in self.lines.iter().enumerate() {
+                let c = COLORS[k % COLORS.len()];
+                let s = line.series;
+                let n = s.mean.len();
+                let steps = from.min(n)..n;
+                let mut band: Vec<(i64, f64)> =
+                    steps.clone().map(|t| (t as i64, s.p95[t])).collect();
+                band.extend(steps.clone().rev().map(|t| (t as i64, s.p05[t])));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))
+                    .map_err(|e| err(&e))?;
+                chart
+                    .draw_series(LineSeries::new(
+                        steps.map(|t| (t as i64, s.mean[t])),
+                        c.stroke_width(2),
+                    ))
+                    .map_err(|e| err(&e))?;
+                let y = 48 + 20 * k as i32;
+                legend
+                    .draw(&PathElement::new(vec![(4, y), (24, y)], c.stroke_width(3)))
+                    .map_err(|e| err(&e))?;
+                legend
+                    .draw(&Text::new(
+                        line.label.as_str(),
+                        (30, y - 7),
+                        ("sans-serif", 12).into_font(),
+                    ))
+                    .map_err(|e| err(&e))?;
+            }
+            legend
+                .draw(&Text::new(
+                    "line: mean · shade: 90% band",
+                    (4, 48 + 20 * self.lines.len() as i32),
+                    ("sans-serif", 11).into_font().color(&BLACK.mix(0.6)),
+                ))
+                .map_err(|e| err(&e))?;
+            root.present().map_err(|e| err(&e))?;
+        }
+        Ok(out)
+    }
+}
+
+/// The charts of a result: (file stem, title, SVG).
+///
+/// # Errors
+/// [`ChartError`].
+pub fn charts(r: &SimResult) -> Result<Vec<(String, String, String)>, ChartError> {
+    let mut out = Vec::new();
+    let mut chart =
+        |stem: &str, title: &str, ylab: &str, from: usize, names: &[(String, String)]| {
+            let lines: Vec<Line<'_>> = names
+                .iter()
+                .filter_map(|(n, l)| {
+                    r.series(n).map(|s| Line {
+                        label: l.clone(),
+                        series: s,
+                    })
+                })
+                .collect();
+            if lines.is_empty() {
+                return Ok(());
+            }
+            let c = Chart {
+                title: title.to_owned(),
+                y_label: ylab.to_owned(),
+                dates: &r.dates,
+                from,
+                lines,
+            };
+            out.push((stem.to_owned(), title.to_owned(), c.svg()?));
+            Ok::<(), ChartError>(())
+        };
+    let own = |xs: &[(&str, &str)]| -> Vec<(String, String)> {
+        xs.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
     };
     chart(
         "institutions",
         "Children left in institutions",
         "children",
-        &[
+        0,
+        &own(&[
             ("in_institutions", "all institutions"),
             ("in_large_institutions", "large institutions"),
             ("under3_in_institutions", "under-3s"),
-        ],
-    );
+        ]),
+    )?;
     chart(
         "placed",
         "Children placed in families, by carer kind",
         "children",
-        &[
+        0,
+        &own(&[
             ("placed", "all"),
             ("placed_foster", "foster"),
             ("placed_specialist", "specialist"),
             ("placed_kinship", "kinship"),
             ("placed_emergency", "emergency"),
-        ],
-    );
+        ]),
+    )?;
     chart(
         "waiting",
         "Children waiting for a family",
         "children",
-        &[
+        0,
+        &own(&[
             ("waiting", "waiting (all)"),
             ("in_emergency_care", "in emergency care"),
-        ],
-    );
+        ]),
+    )?;
     chart(
         "travel",
         "Travel to the birth family (placed children)",
         "minutes",
-        &[
+        0,
+        &own(&[
             ("travel_median", "median"),
             ("travel_p90", "90th percentile"),
-        ],
-    );
+        ]),
+    )?;
+    // Per-step flows from month 1: the month-0 plan places the whole
+    // backlog at once and would flatten the monthly flows.
     chart(
         "flows",
-        "Placements and breakdowns per step",
+        "Placements, breakdowns, entries and recruits per step (from month 1)",
         "per step",
-        &[
+        1,
+        &own(&[
             ("placements", "placements"),
             ("breakdowns", "breakdowns"),
             ("entries", "entries"),
+            ("entries_to_emergency_care", "entries to emergency care"),
             ("recruited", "households recruited"),
-        ],
-    );
+        ]),
+    )?;
     chart(
         "places",
         "Unused places in available households",
         "places",
-        &[("unused_places", "free places")],
-    );
-    // Residents of each large institution.
+        0,
+        &own(&[("unused_places", "free places")]),
+    )?;
     let large: Vec<(String, String)> = r
         .institutions
         .iter()
         .filter(|i| i.large)
-        .map(|i| (format!("residents:{}", i.id), i.name.clone()))
-        .collect();
-    let lines: Vec<Line<'_>> = large
-        .iter()
-        .filter_map(|(n, l)| {
-            get(n).map(|s| Line {
-                label: l
+        .map(|i| {
+            (
+                format!("residents:{}", i.id),
+                i.name
                     .trim_start_matches("Home for Children and Youth ")
                     .to_owned(),
-                series: s,
-            })
+            )
         })
         .collect();
-    if !lines.is_empty() {
-        out.push((
-            "large_institutions".into(),
-            "Residents of each large institution".into(),
-            chart_svg(
-                "Residents of each large institution",
-                "children",
-                &r.dates,
-                &lines,
-            ),
-        ));
-    }
-    out
+    chart(
+        "large_institutions",
+        "Residents of each large institution",
+        "children",
+        0,
+        &large,
+    )?;
+    Ok(out)
 }
+
+// ---------------------------------------------------------------- HTML
 
 const CSS: &str = "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\
 th{background:#f3f3f3}td.l,th.l{text-align:left}h2{margin-top:2em;border-bottom:1px solid #ddd}\
-.note{color:#555;font-size:13px}figure{margin:1em 0}";
+.note{color:#555;font-size:13px}figure{margin:1em 0}.warn{color:#b00020;font-weight:bold}svg{max-width:100%;height:auto}";
 
-fn band_cell(s: &Series, t: usize) -> String {
-    format!(
-        "{} <span class=note>[{}–{}]</span>",
-        num((s.mean[t] * 10.0).round() / 10.0),
-        num(s.p05[t]),
-        num(s.p95[t])
-    )
-}
+const KEY_MEASURES: [&str; 15] = [
+    "in_institutions",
+    "in_large_institutions",
+    "under3_in_institutions",
+    "in_emergency_care",
+    "waiting",
+    "placed",
+    "placed_foster",
+    "placed_specialist",
+    "placed_kinship",
+    "sibling_groups_split",
+    "travel_median",
+    "travel_p90",
+    "unused_places",
+    "closure_residents",
+    "entries_to_emergency_care",
+];
 
-fn key_table(r: &SimResult) -> String {
-    let mut h = String::from(
-        "<table><tr><th class=l>measure</th><th>start (after month-0 plan)</th><th>after 12 months</th><th>end of horizon</th></tr>",
-    );
-    let last = r.dates.len() - 1;
-    let mid = (12 / months_per_step(r)).min(last);
-    for n in [
-        "in_institutions",
-        "in_large_institutions",
-        "under3_in_institutions",
-        "in_emergency_care",
-        "waiting",
-        "placed",
-        "placed_foster",
-        "placed_specialist",
-        "placed_kinship",
-        "sibling_groups_split",
-        "travel_median",
-        "travel_p90",
-        "unused_places",
-        "closure_residents",
-    ] {
-        if let Some(s) = r.series(n) {
-            let _ = write!(
-                h,
-                "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&s.label),
-                band_cell(s, 0),
-                band_cell(s, mid),
-                band_cell(s, last)
-            );
+fn key_table(r: &SimResult) -> Markup {
+    let cols = horizon_columns(&r.dates);
+    html! {
+        table {
+            tr { th.l { "measure" } @for (_, h) in &cols { th { (h) } } }
+            @for n in KEY_MEASURES {
+                @if let Some(s) = r.series(n) {
+                    tr {
+                        td.l { (s.label) }
+                        @for (t, _) in &cols { td { (band_cell(&s.band(*t))) } }
+                    }
+                }
+            }
+        }
+        p.note {
+            "mean over replications [90% band: 5th–95th percentile of the same replications]; "
+            "† marks a mean outside its band (an event in fewer than 5% of replications). "
+            "sibling groups split: groups of siblings who must stay together, with at least two "
+            "members still in care, who do not all live in one household (members waiting together "
+            "for a family count as together)."
         }
     }
-    h.push_str("</table><p class=note>mean over replications [90% band: 5th–95th percentile].</p>");
-    h
 }
 
-fn months_per_step(r: &SimResult) -> usize {
-    match (r.dates.first(), r.dates.get(1)) {
-        (Some(a), Some(b)) => {
-            use chrono::Datelike;
-            let m = (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32;
-            m.max(1) as usize
+fn institutions_section(r: &SimResult) -> Markup {
+    let last = r.dates.len().saturating_sub(1);
+    let over: Vec<_> = r
+        .institutions
+        .iter()
+        .filter(|i| i.over_capacity())
+        .collect();
+    html! {
+        @if over.is_empty() {
+            p { "No institution is above its capacity in any step of any replication." }
+        } @else {
+            p.warn {
+                "Above capacity in some step of some replication: "
+                @for (k, i) in over.iter().enumerate() {
+                    @if k > 0 { "; " }
+                    (i.name) " (" (i.id) "): up to " (i.most_residents) " residents, capacity " (i.capacity)
+                }
+            }
         }
-        _ => 1,
-    }
-}
-
-fn institutions_table(r: &SimResult) -> String {
-    let last = r.dates.len() - 1;
-    let mut h = String::from(
-        "<table><tr><th class=l>institution</th><th class=l>closes</th><th class=l>no admissions from</th><th>residents at start</th><th>residents on the last step before closure</th><th>residents at end</th></tr>",
-    );
-    for i in &r.institutions {
-        let Some(s) = r.series(&format!("residents:{}", i.id)) else {
-            continue;
-        };
-        if !i.large && i.close.is_none() && s.mean.iter().all(|x| *x == 0.0) {
-            continue;
+        table {
+            tr {
+                th.l { "institution" } th { "capacity" } th.l { "closes" } th.l { "no admissions from" }
+                th { "residents at start" } th { "on the last step before closure" }
+                th { "at end" } th { "most in any step" }
+            }
+            @for i in &r.institutions {
+                @if let Some(s) = r.series(&format!("residents:{}", i.id)) {
+                    @if i.large || i.close.is_some() || i.over_capacity() || s.mean.iter().any(|x| *x != 0.0) {
+                        tr {
+                            td.l { (i.name) " (" (i.id) ")" }
+                            td { (i.capacity) }
+                            td.l { (i.close.map_or("–".into(), |d| d.to_string())) }
+                            td.l { (i.no_admissions_from.map_or("–".into(), |d| d.to_string())) }
+                            td { (band_cell(&s.band(0))) }
+                            td {
+                                @match i.close.and_then(|c| r.dates.iter().rposition(|d| *d < c)) {
+                                    Some(t) => (band_cell(&s.band(t))),
+                                    None => "–",
+                                }
+                            }
+                            td { (band_cell(&s.band(last))) }
+                            td {
+                                @if i.over_capacity() { span.warn { (i.most_residents) " over capacity" } }
+                                @else { (i.most_residents) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        let before = i.close.map(|c| {
-            let t = r.dates.iter().rposition(|d| *d < c).unwrap_or(0);
-            band_cell(s, t)
-        });
-        let _ = write!(
-            h,
-            "<tr><td class=l>{} ({})</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&i.name),
-            esc(&i.id),
-            i.close.map_or("–".into(), |d| d.to_string()),
-            i.no_admissions_from.map_or("–".into(), |d| d.to_string()),
-            band_cell(s, 0),
-            before.unwrap_or_else(|| "–".into()),
-            band_cell(s, last)
-        );
     }
-    h.push_str("</table>");
-    h
 }
 
-fn gap_html(g: &GapReport) -> String {
-    let mut h = String::new();
-    let b = g.baseline_left;
-    let _ = write!(
-        h,
-        "<p>Children still in closing institutions on their closure date (moved to emergency care): <b>{}</b> <span class=note>[{}–{}]</span>.",
-        num((b.0 * 10.0).round() / 10.0),
-        num(b.1),
-        num(b.2)
-    );
-    if let Some(w) = g.with_gap_filled_left {
-        let _ = write!(
-            h,
-            " Re-run with the households below recruited at the start ({} replications): <b>{}</b> <span class=note>[{}–{}]</span>.",
-            g.replications,
-            num((w.0 * 10.0).round() / 10.0),
-            num(w.1),
-            num(w.2)
-        );
-    }
-    h.push_str("</p>");
-    if g.rows.is_empty() {
-        h.push_str(
-            "<p>No household is missing: every child left the closing institutions in time.</p>",
-        );
-        return h;
-    }
+fn band_inline(b: &Band) -> Markup {
+    let [m, lo, hi] = band_numbers(b);
+    html! { b { (m) } " " span.note { "[90% band " (lo) "–" (hi) "]" } }
+}
+
+fn gap_section(g: &GapReport) -> Markup {
     let total: u32 = g.rows.iter().map(|r| r.households).sum();
-    let _ = write!(
-        h,
-        "<p>Households to recruit: <b>{total}</b> (one row per region × need × age band × places; households = ceiling of the mean number of such sibling groups or children left at closure).</p>"
-    );
-    h.push_str("<table><tr><th class=l>region (birth family)</th><th class=l>need (highest)</th><th class=l>age band</th><th>places</th><th>households to recruit</th><th>units left: mean</th><th>p95</th><th class=l>must support</th></tr>");
-    for r in &g.rows {
-        let _ = write!(
-            h,
-            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td><td>{}</td><td><b>{}</b></td><td>{:.2}</td><td>{}</td><td class=l>{}</td></tr>",
-            esc(&r.region),
-            esc(&r.need),
-            r.age_band,
-            r.places,
-            r.households,
-            r.mean_units,
-            num(r.p95_units),
-            supported_text(&r.supported)
-        );
+    html! {
+        p {
+            "Children still in closing institutions on their closure date (moved to emergency care): "
+            (band_inline(&g.baseline_left)) "."
+            @if let Some(w) = &g.with_gap_filled_left {
+                " Re-run with the households below recruited at the start (" (g.replications)
+                " replications): " (band_inline(w)) "."
+            }
+        }
+        @if g.rows.is_empty() {
+            p { "No household is missing: every child left the closing institutions in time." }
+        } @else {
+            p {
+                "Households to recruit: " b { (total) } ", by the birth family's region, the "
+                "children's main need and the age of the oldest child; each number is the expected "
+                "number of sibling groups or lone children left at closure, rounded up, biggest first."
+            }
+            table {
+                tr {
+                    th.l { "region (birth family)" } th.l { "need group" } th.l { "age band" }
+                    th { "households to recruit" } th { "expected [90% band]" } th { "places" }
+                    th.l { "must support" }
+                }
+                @for row in &g.rows {
+                    tr {
+                        td.l { (row.region) }
+                        td.l { (row.need_words()) }
+                        td.l { (row.age_band.words()) }
+                        td { b { (row.households) } }
+                        td { (band_cell(&Band { mean: row.mean_units, p05: row.p05_units, p95: row.p95_units })) }
+                        td { (row.places) }
+                        td.l { (row.supported_words()) }
+                    }
+                }
+            }
+        }
     }
-    h.push_str("</table>");
-    h
 }
 
-fn stats_html(r: &SimResult) -> String {
+fn stats_table(r: &SimResult) -> Markup {
     let s = &r.stats;
     let t = &r.timing;
-    format!(
-        "<table><tr><th class=l>planner solves</th><td>{}</td></tr><tr><th class=l>proved optimal</th><td>{}</td></tr>\
-<tr><th class=l>within the relative gap</th><td>{}</td></tr><tr><th class=l>time- or node-limited</th><td>{}</td></tr>\
-<tr><th class=l>steps with nothing to plan</th><td>{}</td></tr><tr><th class=l>pairs scored / planned</th><td>{} / {}</td></tr>\
-<tr><th class=l>seconds: month-0 plan / replications / capacity gap / total</th><td>{:.2} / {:.2} / {:.2} / {:.2} ({} threads)</td></tr>\
-<tr><th class=l>CPU seconds in scoring / solving / events</th><td>{:.2} / {:.2} / {:.2}</td></tr></table>",
-        s.solves,
-        s.optimal,
-        s.within_gap,
-        s.time_limited,
-        s.empty,
-        s.pairs_scored,
-        s.pairs_planned,
-        t.initial_plan,
-        t.replications,
-        t.capacity_gap,
-        t.total,
-        t.threads,
-        s.scoring_seconds,
-        s.solve_seconds,
-        s.events_seconds
-    )
+    html! {
+        table {
+            tr { th.l { "planner solves" } td { (s.solves) } }
+            tr { th.l { "proved optimal" } td { (s.optimal) } }
+            tr { th.l { "within the relative gap" } td { (s.within_gap) } }
+            tr { th.l { "time- or node-limited" } td { (s.time_limited) } }
+            tr { th.l { "steps with nothing to plan" } td { (s.empty) } }
+            tr { th.l { "pairs scored / planned" } td { (s.pairs_scored) " / " (s.pairs_planned) } }
+            tr {
+                th.l { "seconds: month-0 plan / replications / capacity gap / total" }
+                td { (format!("{:.2} / {:.2} / {:.2} / {:.2} ({} threads)",
+                    t.initial_plan, t.replications, t.capacity_gap, t.total, t.threads)) }
+            }
+            tr {
+                th.l { "CPU seconds in scoring / solving / events" }
+                td { (format!("{:.2} / {:.2} / {:.2}", s.scoring_seconds, s.solve_seconds, s.events_seconds)) }
+            }
+        }
+    }
+}
+
+fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
 /// The self-contained HTML report of one result.
-pub fn report_html(r: &SimResult) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Homeward simulation: {0}</title><style>{CSS}</style></head><body><h1>Simulation: {0}</h1><p>{1}</p>\
-<p class=note>scenario {2} · model {3} · {4} to {5} · {6} replications · seed {7}</p>",
-        esc(&r.name),
-        esc(&r.description),
-        esc(&r.source),
-        esc(&r.model),
-        r.dates.first().map(|d| d.to_string()).unwrap_or_default(),
-        r.dates.last().map(|d| d.to_string()).unwrap_or_default(),
-        r.replications,
-        r.seed
-    );
-    h.push_str("<h2>Key numbers</h2>");
-    h.push_str(&key_table(r));
-    for (_, title, svg) in charts(r) {
-        let _ = write!(h, "<figure aria-label=\"{}\">{svg}</figure>", esc(&title));
-    }
-    h.push_str("<h2>Institutions</h2>");
-    h.push_str(&institutions_table(r));
-    h.push_str("<h2>Capacity gap</h2>");
-    match &r.gap {
-        Some(g) => h.push_str(&gap_html(g)),
-        None => h.push_str("<p>Not computed (no closure date in the scenario, or capacity_gap.enabled = false).</p>"),
-    }
-    h.push_str("<h2>Planner</h2>");
-    h.push_str(&stats_html(r));
-    h.push_str("<p class=note>Month 0 is the plan of the start data set, computed once and shared by every replication. Assumptions (exit, breakdown and attrition rates) are the scenario's; see docs/scenario-format.md.</p></body></html>\n");
-    h
+///
+/// # Errors
+/// [`ChartError`].
+pub fn report_html(r: &SimResult) -> Result<String, ChartError> {
+    let charts = charts(r)?;
+    let month0 = r.series("placements").map_or(0.0, |s| s.band(0).mean);
+    let body = html! {
+        h1 { "Simulation: " (r.name) }
+        p { (r.description) }
+        p.note {
+            "scenario " (r.source) " · model " (r.model) " · "
+            (r.dates.first().map(|d| d.to_string()).unwrap_or_default()) " to "
+            (r.dates.last().map(|d| d.to_string()).unwrap_or_default()) " · "
+            (r.replications) " replications · seed " (r.seed)
+        }
+        h2 { "Key numbers" }
+        (key_table(r))
+        p.note { "The month-0 plan made " (month0) " placements; the flows chart starts at month 1." }
+        @for (_, title, svg) in &charts {
+            figure aria-label=(title) { (PreEscaped(svg)) }
+        }
+        h2 { "Institutions" }
+        (institutions_section(r))
+        h2 { "Capacity gap" }
+        @match &r.gap {
+            Some(g) => (gap_section(g)),
+            None => p { "Not computed (no closure date in the scenario, or capacity_gap.enabled = false)." },
+        }
+        h2 { "Planner" }
+        (stats_table(r))
+        p.note {
+            "Month 0 is the plan of the start data set, computed once and shared by every replication. "
+            "Assumptions (exit, breakdown and attrition rates) are the scenario's; see docs/scenario-format.md."
+        }
+    };
+    Ok(page(&format!("Homeward simulation: {}", r.name), body))
 }
 
 /// Writes `timeseries.csv`, `timeseries.json`, `summary.json`,
@@ -603,7 +776,7 @@ pub fn report_html(r: &SimResult) -> String {
 /// into `dir` (created if missing).
 ///
 /// # Errors
-/// I/O errors.
+/// I/O errors (a chart that cannot be drawn is one, [`ChartError`]).
 pub fn write_all(r: &SimResult, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("charts"))?;
     std::fs::write(dir.join("timeseries.csv"), timeseries_csv(r))?;
@@ -618,10 +791,10 @@ pub fn write_all(r: &SimResult, dir: &Path) -> std::io::Result<()> {
     if let Some(g) = &r.gap {
         std::fs::write(dir.join("capacity_gap.csv"), gap_csv(g))?;
     }
-    for (stem, _, svg) in charts(r) {
+    for (stem, _, svg) in charts(r)? {
         std::fs::write(dir.join("charts").join(format!("{stem}.svg")), svg)?;
     }
-    std::fs::write(dir.join("report.html"), report_html(r))?;
+    std::fs::write(dir.join("report.html"), report_html(r)?)?;
     Ok(())
 }
 
@@ -651,77 +824,55 @@ pub fn write_compare(c: &Comparison, dir: &Path) -> std::io::Result<()> {
         dir.join("difference.json"),
         serde_json::to_string_pretty(&series_json(&c.a.dates, &c.diff))?,
     )?;
-    std::fs::write(dir.join("compare.html"), compare_html(c))?;
+    std::fs::write(dir.join("compare.html"), compare_html(c)?)?;
     Ok(())
 }
 
+const COMPARE_MEASURES: [&str; 13] = [
+    "in_institutions",
+    "in_large_institutions",
+    "under3_in_institutions",
+    "waiting",
+    "in_emergency_care",
+    "placed",
+    "placed_specialist",
+    "placed_foster",
+    "sibling_groups_split",
+    "travel_median",
+    "travel_p90",
+    "unused_places",
+    "closure_residents",
+];
+
 /// The self-contained HTML comparison report.
-pub fn compare_html(c: &Comparison) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Homeward comparison</title><style>{CSS}</style></head><body><h1>Comparison</h1>\
-<p><b>A</b>: {} — {}<br><b>B</b>: {} — {}</p><p class=note>both run with seed {} and {} replications on common random numbers: replication i of A and of B see the same draws for the same children, households and months; differences are B − A per replication, then mean and 90% band.</p>",
-        esc(&c.a.name),
-        esc(&c.a.description),
-        esc(&c.b.name),
-        esc(&c.b.description),
-        c.a.seed,
-        c.a.replications
-    );
-    let last = c.a.dates.len() - 1;
-    h.push_str("<h2>Differences at the end of the horizon</h2><table><tr><th class=l>measure</th><th>A</th><th>B</th><th>B − A</th></tr>");
-    for n in [
-        "in_institutions",
-        "in_large_institutions",
-        "under3_in_institutions",
-        "waiting",
-        "placed",
-        "placed_specialist",
-        "placed_foster",
-        "sibling_groups_split",
-        "travel_median",
-        "travel_p90",
-        "unused_places",
-        "closure_residents",
-    ] {
-        let (Some(a), Some(b), Some(d)) = (
-            c.a.series(n),
-            c.b.series(n),
-            c.diff.iter().find(|s| s.name == n),
-        ) else {
-            continue;
-        };
-        let _ = write!(
-            h,
-            "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&a.label),
-            band_cell(a, last),
-            band_cell(b, last),
-            band_cell(d, last)
-        );
-    }
-    h.push_str("</table>");
+///
+/// # Errors
+/// [`ChartError`].
+pub fn compare_html(c: &Comparison) -> Result<String, ChartError> {
+    let last = c.a.dates.len().saturating_sub(1);
+    let mut figures = Vec::new();
     for (n, title) in [
         ("in_institutions", "Children in institutions: A and B"),
         ("placed", "Children placed in families: A and B"),
     ] {
         if let (Some(a), Some(b)) = (c.a.series(n), c.b.series(n)) {
-            let lines = [
-                Line {
-                    label: "A".into(),
-                    series: a,
-                },
-                Line {
-                    label: "B".into(),
-                    series: b,
-                },
-            ];
-            let _ = write!(
-                h,
-                "<figure>{}</figure>",
-                chart_svg(title, "children", &c.a.dates, &lines)
-            );
+            let chart = Chart {
+                title: title.into(),
+                y_label: "children".into(),
+                dates: &c.a.dates,
+                from: 0,
+                lines: vec![
+                    Line {
+                        label: "A".into(),
+                        series: a,
+                    },
+                    Line {
+                        label: "B".into(),
+                        series: b,
+                    },
+                ],
+            };
+            figures.push(chart.svg()?);
         }
     }
     for (n, title) in [
@@ -729,27 +880,51 @@ pub fn compare_html(c: &Comparison) -> String {
         ("placed_specialist", "B − A: placed with specialist carers"),
     ] {
         if let Some(d) = c.diff.iter().find(|s| s.name == n) {
-            let lines = [Line {
-                label: "B − A".into(),
-                series: d,
-            }];
-            let _ = write!(
-                h,
-                "<figure>{}</figure>",
-                chart_svg(title, "children", &c.a.dates, &lines)
-            );
+            let chart = Chart {
+                title: title.into(),
+                y_label: "children".into(),
+                dates: &c.a.dates,
+                from: 0,
+                lines: vec![Line {
+                    label: "B − A".into(),
+                    series: d,
+                }],
+            };
+            figures.push(chart.svg()?);
         }
     }
-    h.push_str("<h2>Capacity gap</h2><h3>A</h3>");
-    match &c.a.gap {
-        Some(g) => h.push_str(&gap_html(g)),
-        None => h.push_str("<p>Not computed.</p>"),
-    }
-    h.push_str("<h3>B</h3>");
-    match &c.b.gap {
-        Some(g) => h.push_str(&gap_html(g)),
-        None => h.push_str("<p>Not computed.</p>"),
-    }
-    h.push_str("<p class=note>Full reports of each scenario: a/report.html and b/report.html.</p></body></html>\n");
-    h
+    let body = html! {
+        h1 { "Comparison" }
+        p {
+            b { "A" } ": " (c.a.name) " — " (c.a.description) br;
+            b { "B" } ": " (c.b.name) " — " (c.b.description)
+        }
+        p.note {
+            "both run with seed " (c.a.seed) " and " (c.a.replications) " replications on common random "
+            "numbers: replication i of A and of B see the same draws for the same children, households "
+            "and months; differences are B − A per replication, then mean and 90% band."
+        }
+        h2 { "Differences at the end of the horizon" }
+        table {
+            tr { th.l { "measure" } th { "A" } th { "B" } th { "B − A" } }
+            @for n in COMPARE_MEASURES {
+                @if let (Some(a), Some(b), Some(d)) = (c.a.series(n), c.b.series(n), c.diff.iter().find(|s| s.name == n)) {
+                    tr {
+                        td.l { (a.label) }
+                        td { (band_cell(&a.band(last))) }
+                        td { (band_cell(&b.band(last))) }
+                        td { (band_cell(&d.band(last))) }
+                    }
+                }
+            }
+        }
+        @for svg in &figures { figure { (PreEscaped(svg)) } }
+        h2 { "Capacity gap" }
+        h3 { "A" }
+        @match &c.a.gap { Some(g) => (gap_section(g)), None => p { "Not computed." } }
+        h3 { "B" }
+        @match &c.b.gap { Some(g) => (gap_section(g)), None => p { "Not computed." } }
+        p.note { "Full reports of each scenario: a/report.html and b/report.html." }
+    };
+    Ok(page("Homeward comparison", body))
 }

@@ -224,9 +224,21 @@ pub struct EntriesSpec {
     #[serde(default = "seventeen")]
     pub max_age: u8,
     /// Units not placed in their first month are admitted to the nearest
-    /// institution that still admits (else they wait in emergency care).
+    /// institution that still admits and has room for the whole unit (else
+    /// they wait in emergency care).
     #[serde(default = "yes")]
     pub admit_unplaced_to_institutions: bool,
+    /// Youngest age (years) at which a child may be admitted to an
+    /// institution or small group home; a unit with a younger member waits
+    /// in emergency care for a family instead. Default 3: Serbian law bans
+    /// institutional placement of children under 3 (the deinstitutionalisation
+    /// strategy extends the ban to under 7).
+    #[serde(default = "three")]
+    pub min_institution_age: u8,
+}
+
+fn three() -> u8 {
+    3
 }
 
 fn seventeen() -> u8 {
@@ -242,6 +254,7 @@ impl Default for EntriesSpec {
             units_per_month: 0.0,
             max_age: 17,
             admit_unplaced_to_institutions: true,
+            min_institution_age: three(),
         }
     }
 }
@@ -864,6 +877,12 @@ fn validate_spec(s: &ScenarioSpec) -> Vec<String> {
         e.push(format!(
             "entries.max_age = {}: must be 0–17",
             s.entries.max_age
+        ));
+    }
+    if s.entries.min_institution_age > 18 {
+        e.push(format!(
+            "entries.min_institution_age = {}: must be 0–18 (18 admits no one)",
+            s.entries.min_institution_age
         ));
     }
     rate(
