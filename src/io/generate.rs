@@ -1284,29 +1284,6 @@ fn kind_counts(carers: usize, children: usize, units: usize) -> [usize; 4] {
 // Assembly
 // ---------------------------------------------------------------------------
 
-/// Renumbers languages in order of first use (carers, then children), the
-/// order the loader builds its table in, so that a written set loads equal.
-fn number_languages(base: &str, carers: &mut [Carer], children: &mut [Child]) -> Vec<String> {
-    let provisional = [base, "rom", "hu"];
-    let mut map = [u8::MAX; 3];
-    let mut codes = Vec::new();
-    let lists = carers
-        .iter_mut()
-        .map(|c| &mut c.languages)
-        .chain(children.iter_mut().map(|c| &mut c.languages));
-    for list in lists {
-        for l in list.iter_mut() {
-            let p = usize::from(l.0);
-            if map[p] == u8::MAX {
-                map[p] = codes.len() as u8;
-                codes.push(provisional[p].to_owned());
-            }
-            *l = Language(map[p]);
-        }
-    }
-    codes
-}
-
 /// Generates a synthetic data set on the real places of `p.country`: see the
 /// module documentation for the shares. Deterministic: the same parameters
 /// give the same data set. Roads are left out (`roads: None`); the app builds
@@ -1409,7 +1386,8 @@ pub fn generate(p: &GenParams) -> Result<DataSet, GenError> {
         "XK" => "sq",
         _ => "sr",
     };
-    let languages = number_languages(base, &mut carers, &mut children);
+    // Canonical order (records by id, languages by code), as the loader
+    // builds it, so that a written set loads equal.
     Ok(DataSet {
         places: geo.places,
         institutions,
@@ -1417,8 +1395,9 @@ pub fn generate(p: &GenParams) -> Result<DataSet, GenError> {
         carers,
         sibling_links: links,
         roads: None,
-        languages,
-    })
+        languages: [base, "rom", "hu"].map(str::to_owned).to_vec(),
+    }
+    .canonicalize())
 }
 
 #[cfg(test)]

@@ -486,7 +486,9 @@ impl Langs {
 
 /// Validates `tables` (in [`FILES`] order) into a data set, appending every
 /// problem to `errors`. The returned data set is only meaningful when no
-/// errors were added.
+/// errors were added; it is then in canonical order
+/// ([`DataSet::canonicalize`]): records by id, so that nothing downstream
+/// depends on the order of the input's rows or columns.
 pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> DataSet {
     let empty = Table::default();
     let table = |name: &str| {
@@ -1075,7 +1077,13 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
             }
         }
     }
-    data
+    // One order for everything downstream, whatever the order of the rows
+    // and columns read (only meaningful, and only safe, for a valid set).
+    if errors.is_empty() {
+        data.canonicalize()
+    } else {
+        data
+    }
 }
 
 /// Keeps at most [`MAX_ERRORS_PER_FILE`] errors per file, in order, and
