@@ -65,7 +65,8 @@ fn shuffled_copy(from: &Path, to: &Path, seed: u64) {
         cols.shuffle(&mut rng);
         rows.shuffle(&mut rng);
         let mut w = csv::Writer::from_path(to.join(name)).unwrap();
-        let pick = |r: &csv::StringRecord| cols.iter().map(|&c| r[c].to_owned()).collect::<Vec<_>>();
+        let pick =
+            |r: &csv::StringRecord| cols.iter().map(|&c| r[c].to_owned()).collect::<Vec<_>>();
         w.write_record(pick(&header)).unwrap();
         for r in &rows {
             w.write_record(pick(r)).unwrap();
@@ -120,7 +121,9 @@ fn relaxed_plan(data: &DataSet, model: &Model) -> Value {
     };
     let p = plan(data, model, as_of(), &opts, None).unwrap();
     let scorer = Scorer::new(data, model, as_of());
-    without_timings(serde_json::to_value(plan_report::plan_json(&scorer, "all children", &p)).unwrap())
+    without_timings(
+        serde_json::to_value(plan_report::plan_json(&scorer, "all children", &p)).unwrap(),
+    )
 }
 
 /// A three-month simulation of the data set in `dir` (two replications).
@@ -195,10 +198,19 @@ fn assert_same(a: &Value, b: &Value, what: &str) {
         serde_json::to_string_pretty(a).unwrap(),
         serde_json::to_string_pretty(b).unwrap(),
     );
-    if let Some((i, (x, y))) = a.lines().zip(b.lines()).enumerate().find(|(_, (x, y))| x != y) {
+    if let Some((i, (x, y))) = a
+        .lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+    {
         panic!("{what}: line {} differs:\n  {x}\n  {y}", i + 1);
     }
-    assert_eq!(a.lines().count(), b.lines().count(), "{what}: lengths differ");
+    assert_eq!(
+        a.lines().count(),
+        b.lines().count(),
+        "{what}: lengths differ"
+    );
 }
 
 fn plan_via_binary(dir: &Path, threads: &str, extra: &[&str]) -> Value {

@@ -6,9 +6,7 @@
 //! simulator, reports, writers) sees the same data set, and breaks its ties
 //! the same way, whatever the order of rows and columns in the input.
 
-use super::{
-    CarerIx, ChildIx, DataSet, InstitutionIx, Language, PlaceIx, Road, SiblingLink,
-};
+use super::{CarerIx, ChildIx, DataSet, InstitutionIx, Language, PlaceIx, Road, SiblingLink};
 
 /// `order[new] = old`, sorting `items` by `key` (stable, so records with equal
 /// keys keep their relative order), and the inverse `remap[old] = new`.
@@ -330,7 +328,12 @@ mod tests {
             if let Some((_, others)) = c.languages.split_first_mut() {
                 others.reverse();
             }
-            c.kin_carers = c.kin_carers.iter().rev().map(|k| CarerIx(rev(k.0, nh))).collect();
+            c.kin_carers = c
+                .kin_carers
+                .iter()
+                .rev()
+                .map(|k| CarerIx(rev(k.0, nh)))
+                .collect();
         }
         out.children.reverse();
         for c in &mut out.carers {
@@ -356,9 +359,18 @@ mod tests {
     fn canonical_form_sorts_by_id_and_keeps_every_reference() {
         let c = scrambled().canonicalize();
         let ids = |v: Vec<&str>| v.join(",");
-        assert_eq!(ids(c.places.iter().map(|p| p.id.as_str()).collect()), "P1,P2,P3");
-        assert_eq!(ids(c.children.iter().map(|x| x.id.as_str()).collect()), "K1,K2,K3");
-        assert_eq!(ids(c.carers.iter().map(|x| x.id.as_str()).collect()), "H1,H2");
+        assert_eq!(
+            ids(c.places.iter().map(|p| p.id.as_str()).collect()),
+            "P1,P2,P3"
+        );
+        assert_eq!(
+            ids(c.children.iter().map(|x| x.id.as_str()).collect()),
+            "K1,K2,K3"
+        );
+        assert_eq!(
+            ids(c.carers.iter().map(|x| x.id.as_str()).collect()),
+            "H1,H2"
+        );
         assert_eq!(c.languages, ["rom", "sr"], "sorted, unused hu dropped");
         assert_eq!(c.place(c.institutions[0].place).id.as_str(), "P2");
         let k3 = c.child(c.child_ix("K3").unwrap());
@@ -369,8 +381,16 @@ mod tests {
         let langs = |l: &[Language]| l.iter().map(|l| c.language(*l)).collect::<Vec<_>>();
         assert_eq!(langs(&k3.languages), ["rom", "sr"], "main language first");
         let k1 = c.child(c.child_ix("K1").unwrap());
-        assert_eq!(langs(&k1.languages), ["sr", "rom"], "main language stays first");
-        let kin: Vec<&str> = k3.kin_carers.iter().map(|k| c.carer(*k).id.as_str()).collect();
+        assert_eq!(
+            langs(&k1.languages),
+            ["sr", "rom"],
+            "main language stays first"
+        );
+        let kin: Vec<&str> = k3
+            .kin_carers
+            .iter()
+            .map(|k| c.carer(*k).id.as_str())
+            .collect();
         assert_eq!(kin, ["H1", "H2"]);
         assert_eq!(k3.needs[0].code, NeedCode::Mobility);
         let h2 = c.carer(c.carer_ix("H2").unwrap());
