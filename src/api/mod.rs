@@ -343,7 +343,10 @@ impl Problem {
             ),
             StoreError::Invalid { errors } => {
                 let mut p = Problem::invalid(
-                    format!("{} problem(s) found; nothing was written", errors.len()),
+                    format!(
+                        "{} found; nothing was written",
+                        crate::io::ErrorCount::of(&errors).describe("problem")
+                    ),
                     rid,
                 );
                 p.errors = errors
