@@ -195,7 +195,14 @@ async fn explain(
             Some(serde_json::to_vec(&report::explanation_json(scorer, &e)))
         });
         let Some(body) = body else {
-            audit(&st.store, &key, action, Some(&id), &rid, "404")?;
+            audit(
+                &st.store,
+                &key,
+                action,
+                Some(&id),
+                &rid,
+                super::Refusal::NotFound.outcome(),
+            )?;
             return Err(Problem::not_found(
                 format!("no household with id {carer:?}"),
                 &rid,

@@ -343,7 +343,10 @@ impl Problem {
             ),
             StoreError::Invalid { errors } => {
                 let mut p = Problem::invalid(
-                    format!("{} problem(s) found; nothing was written", errors.len()),
+                    format!(
+                        "{} found; nothing was written",
+                        crate::io::ErrorCount::of(&errors).describe("problem")
+                    ),
                     rid,
                 );
                 p.errors = errors
@@ -620,9 +623,30 @@ pub(crate) fn audit(
         .map_err(|e| Problem::internal(e, rid))
 }
 
+/// Why a read answered 404. The response is the same either way (an
+/// officer must not learn that a child exists outside their regions); the
+/// audit row tells the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// No record with that id (e.g. a mistyped id).
+    NotFound,
+    /// The record exists, outside the key's regions.
+    OutOfScope,
+}
+
+impl Refusal {
+    /// The audit outcome: `404 not_found` or `404 out_of_scope`.
+    pub(crate) const fn outcome(self) -> &'static str {
+        match self {
+            Refusal::NotFound => "404 not_found",
+            Refusal::OutOfScope => "404 out_of_scope",
+        }
+    }
+}
+
 /// Requires child `id` to exist in the key's regions; otherwise audits the
-/// refusal and answers 404 (out-of-region children are indistinguishable
-/// from unknown ones).
+/// refusal (`404 not_found` or `404 out_of_scope`) and answers 404
+/// (out-of-region children are indistinguishable from unknown ones).
 pub(crate) fn child_in_scope(
     st: &AppState,
     key: &ApiKey,
@@ -634,13 +658,12 @@ pub(crate) fn child_in_scope(
         .store
         .get(crate::store::RecordKind::Child, id)
         .map_err(|e| Problem::internal(e, rid))?;
-    if record
-        .as_ref()
-        .is_some_and(|r| records::in_regions(key, r.region.as_deref()))
-    {
-        return Ok(());
-    }
-    audit(&st.store, key, action, Some(id), rid, "404")?;
+    let refusal = match record {
+        Some(r) if records::in_regions(key, r.region.as_deref()) => return Ok(()),
+        Some(_) => Refusal::OutOfScope,
+        None => Refusal::NotFound,
+    };
+    audit(&st.store, key, action, Some(id), rid, refusal.outcome())?;
     Err(Problem::not_found(format!("no child with id {id:?}"), rid))
 }
 

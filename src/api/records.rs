@@ -10,7 +10,9 @@
 //! fields; only admins write. Every read or change of a child or sibling
 //! link is audited.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, authenticate, bad, blocking, require};
+use super::{
+    ApiJson, AppState, Problem, Refusal, RequestId, audit, authenticate, bad, blocking, require,
+};
 use crate::store::{ApiKey, AuditEvent, ImportMode, ListQuery, Record, RecordKind, Role};
 use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -342,15 +344,19 @@ async fn read(
         let record = st
             .store
             .get(kind, &id)
-            .map_err(|e| Problem::internal(e, &rid))?
-            .filter(|r| {
-                key.role != Role::Officer
-                    || !regional(kind)
-                    || in_regions(&key, r.region.as_deref())
-            });
-        let Some(record) = record else {
+            .map_err(|e| Problem::internal(e, &rid))?;
+        let visible = |r: &Record| {
+            key.role != Role::Officer || !regional(kind) || in_regions(&key, r.region.as_deref())
+        };
+        let refusal = match &record {
+            Some(r) if visible(r) => None,
+            Some(_) => Some(Refusal::OutOfScope),
+            None => Some(Refusal::NotFound),
+        };
+        let (Some(record), None) = (record, refusal) else {
             if kind == RecordKind::Child {
-                audit(&st.store, &key, &action, Some(&id), &rid, "404")?;
+                let outcome = refusal.unwrap_or(Refusal::NotFound).outcome();
+                audit(&st.store, &key, &action, Some(&id), &rid, outcome)?;
             }
             return Err(Problem::not_found(
                 format!("no {kind} with id {id:?}"),

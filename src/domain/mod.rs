@@ -5,6 +5,7 @@
 //! vectors of one [`DataSet`]; the public, stable identifiers are the string
 //! newtypes ([`PlaceId`], [`ChildId`], …) carried on every record.
 
+mod canonical;
 mod ids;
 mod siblings;
 
@@ -257,7 +258,7 @@ pub enum CarerStatus {
 }
 
 /// A child already living in a household.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CurrentChild {
     /// Age in years.
     pub age: u8,

@@ -173,6 +173,105 @@ const SERBIA_DISTRICTS: [(&str, &str); 25] = [
     ("Pčinja", "Vranje"),
 ];
 
+/// Kosovo's first-level units: GeoNames admin1 code (the `admin1` column of
+/// the reference places; ISO 3166-2 has no official codes for Kosovo) and the
+/// district's name (GeoNames admin1 names; "Pec" written Peja).
+const KOSOVO_DISTRICTS: [(&str, &str); 7] = [
+    ("10096138", "Ferizaj"),
+    ("10096859", "Gjakova"),
+    ("10097357", "Gjilan"),
+    ("10097358", "Mitrovica"),
+    ("10097359", "Peja"),
+    ("10097360", "Pristina"),
+    ("10097361", "Prizren"),
+];
+
+/// North Macedonia's first-level units: GeoNames admin1 code and name. The
+/// GeoNames admin1 units of MK are its municipalities (opštini), named after
+/// their seats; each is named here after the most populous place of that
+/// code in the reference places (`fixtures/reference`), in Latin script,
+/// which is the seat except for B7 and C7: there the most populous listed
+/// places, Negotino and Kamenjane (former municipalities merged in 2004),
+/// are not the seats, so the seats Vrapčište and Bogovinje name them. The
+/// one place with code `00` (no unit in GeoNames) takes the region of its
+/// nearest place. Municipalities are small for planning (many have one or
+/// two listed places); they are kept because they are the country's first
+/// level.
+const MACEDONIA_MUNICIPALITIES: [(&str, &str); 72] = [
+    ("01", "Aračinovo"),
+    ("04", "Berovo"),
+    ("06", "Bitola"),
+    ("08", "Bogdanci"),
+    ("11", "Bosilovo"),
+    ("12", "Brvenica"),
+    ("18", "Centar Župa"),
+    ("19", "Obleševo"),
+    ("20", "Čučer-Sandevo"),
+    ("22", "Delčevo"),
+    ("25", "Demir Kapija"),
+    ("28", "Dolneni"),
+    ("33", "Gevgelija"),
+    ("35", "Gradsko"),
+    ("36", "Ilinden"),
+    ("40", "Karbinci"),
+    ("43", "Kičevo"),
+    ("46", "Kočani"),
+    ("47", "Konče"),
+    ("51", "Kratovo"),
+    ("52", "Kriva Palanka"),
+    ("53", "Krivogaštani"),
+    ("54", "Kruševo"),
+    ("59", "Lipkovo"),
+    ("60", "Lozovo"),
+    ("62", "Makedonska Kamenica"),
+    ("69", "Negotino"),
+    ("72", "Novo Selo"),
+    ("75", "Orašac"),
+    ("78", "Pehčevo"),
+    ("79", "Petrovec"),
+    ("80", "Plasnica"),
+    ("83", "Probištip"),
+    ("84", "Radoviš"),
+    ("85", "Rankovce"),
+    ("86", "Resen"),
+    ("87", "Rosoman"),
+    ("92", "Sopište"),
+    ("97", "Staro Nagoričane"),
+    ("98", "Štip"),
+    ("A2", "Studeničani"),
+    ("A4", "Sveti Nikole"),
+    ("A5", "Tearce"),
+    ("A9", "Vasilevo"),
+    ("B3", "Vevčani"),
+    ("B4", "Vinica"),
+    ("B7", "Vrapčište"),
+    ("C2", "Zelenikovo"),
+    ("C3", "Želino"),
+    ("C6", "Zrnovci"),
+    ("C7", "Bogovinje"),
+    ("C9", "Čaška"),
+    ("D2", "Debar"),
+    ("D3", "Demir Hisar"),
+    ("D4", "Gostivar"),
+    ("D5", "Jegunovce"),
+    ("D6", "Kavadarci"),
+    ("D7", "Kumanovo"),
+    ("D8", "Makedonski Brod"),
+    ("D9", "Mogila"),
+    ("E1", "Novaci"),
+    ("E2", "Ohrid"),
+    ("E3", "Prilep"),
+    ("E4", "Rostuše"),
+    ("E5", "Star Dojran"),
+    ("E6", "Struga"),
+    ("E7", "Strumica"),
+    ("E8", "Tetovo"),
+    ("E9", "Valandovo"),
+    ("F1", "Veles"),
+    ("F5", "Belčišta"),
+    ("F6", "Skopje"),
+];
+
 /// Serbia's large residential institutions: (listed town, historical locality).
 /// Kulina and Stamnica are not in the extract; the nearest listed towns are
 /// Aleksinac and Petrovac (na Mlavi).
@@ -306,12 +405,43 @@ fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
+/// The region of every row: for Serbia the district of the nearest district
+/// seat; for North Macedonia and Kosovo the name of the row's admin1 unit
+/// ([`MACEDONIA_MUNICIPALITIES`], [`KOSOVO_DISTRICTS`]), or, for a row whose
+/// code names no unit, the region of the nearest row that has one.
 fn regions(rows: &[RefRow], country: &str) -> Result<Vec<String>, GenError> {
     if country != "RS" {
-        return Ok(rows
+        let units: &[(&str, &str)] = match country {
+            "MK" => &MACEDONIA_MUNICIPALITIES,
+            _ => &KOSOVO_DISTRICTS,
+        };
+        let unit = |r: &RefRow| {
+            units
+                .iter()
+                .find(|(code, _)| *code == r.admin1)
+                .map(|(_, name)| *name)
+        };
+        return rows
             .iter()
-            .map(|r| format!("{}-{}", r.country, r.admin1))
-            .collect());
+            .map(|r| {
+                unit(r)
+                    .or_else(|| {
+                        rows.iter()
+                            .filter_map(|o| {
+                                Some((distance_km((r.lat, r.lon), (o.lat, o.lon)), unit(o)?))
+                            })
+                            .min_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, name)| name)
+                    })
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        GenError::Reference(format!(
+                            "no {country} place has a known first-level unit (admin1 {})",
+                            r.admin1
+                        ))
+                    })
+            })
+            .collect();
     }
     let seats = SERBIA_DISTRICTS
         .iter()
@@ -334,7 +464,9 @@ fn regions(rows: &[RefRow], country: &str) -> Result<Vec<String>, GenError> {
 
 /// The reference places of `country` (`RS`, `MK` or `XK`), in file order,
 /// with ids = GeoNames ids. The region of a Serbian place is the district
-/// whose seat is nearest (great-circle); elsewhere it is `<country>-<admin1>`.
+/// whose seat is nearest (great-circle); elsewhere it is the name of the
+/// place's first-level unit (a municipality in North Macedonia, a district
+/// in Kosovo).
 ///
 /// # Errors
 /// [`GenError::UnknownCountry`] for another code; [`GenError::Reference`] if
@@ -1284,29 +1416,6 @@ fn kind_counts(carers: usize, children: usize, units: usize) -> [usize; 4] {
 // Assembly
 // ---------------------------------------------------------------------------
 
-/// Renumbers languages in order of first use (carers, then children), the
-/// order the loader builds its table in, so that a written set loads equal.
-fn number_languages(base: &str, carers: &mut [Carer], children: &mut [Child]) -> Vec<String> {
-    let provisional = [base, "rom", "hu"];
-    let mut map = [u8::MAX; 3];
-    let mut codes = Vec::new();
-    let lists = carers
-        .iter_mut()
-        .map(|c| &mut c.languages)
-        .chain(children.iter_mut().map(|c| &mut c.languages));
-    for list in lists {
-        for l in list.iter_mut() {
-            let p = usize::from(l.0);
-            if map[p] == u8::MAX {
-                map[p] = codes.len() as u8;
-                codes.push(provisional[p].to_owned());
-            }
-            *l = Language(map[p]);
-        }
-    }
-    codes
-}
-
 /// Generates a synthetic data set on the real places of `p.country`: see the
 /// module documentation for the shares. Deterministic: the same parameters
 /// give the same data set. Roads are left out (`roads: None`); the app builds
@@ -1409,7 +1518,8 @@ pub fn generate(p: &GenParams) -> Result<DataSet, GenError> {
         "XK" => "sq",
         _ => "sr",
     };
-    let languages = number_languages(base, &mut carers, &mut children);
+    // Canonical order (records by id, languages by code), as the loader
+    // builds it, so that a written set loads equal.
     Ok(DataSet {
         places: geo.places,
         institutions,
@@ -1417,8 +1527,9 @@ pub fn generate(p: &GenParams) -> Result<DataSet, GenError> {
         carers,
         sibling_links: links,
         roads: None,
-        languages,
-    })
+        languages: [base, "rom", "hu"].map(str::to_owned).to_vec(),
+    }
+    .canonicalize())
 }
 
 #[cfg(test)]
@@ -1604,8 +1715,55 @@ mod tests {
         assert_eq!(regions.len(), 25);
         let mk = reference_places("MK").unwrap();
         assert_eq!(mk.len(), 202);
-        assert!(mk.iter().all(|p| p.region.starts_with("MK-")));
         assert_eq!(reference_places("XK").unwrap().len(), 64);
+    }
+
+    #[test]
+    fn every_first_level_code_has_a_name_of_its_own() {
+        for (country, units) in [
+            ("MK", &MACEDONIA_MUNICIPALITIES[..]),
+            ("XK", &KOSOVO_DISTRICTS[..]),
+        ] {
+            let rows = reference_rows(country).unwrap();
+            let mut codes: Vec<&str> = rows
+                .iter()
+                .map(|r| r.admin1.as_str())
+                .filter(|c| *c != "00")
+                .collect();
+            codes.sort_unstable();
+            codes.dedup();
+            let mut listed: Vec<&str> = units.iter().map(|(c, _)| *c).collect();
+            listed.sort_unstable();
+            assert_eq!(codes, listed, "{country}: one name per admin1 code");
+            let mut names: Vec<&str> = units.iter().map(|(_, n)| *n).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), units.len(), "{country}: names unique");
+        }
+        // The seat names its municipality (most populous listed place, or
+        // the seat where that is a former municipality's village).
+        let mk = reference_places("MK").unwrap();
+        for (place, region) in [
+            ("Skopje", "Skopje"),
+            ("Bitola", "Bitola"),
+            ("Kumanovo", "Kumanovo"),
+            ("Shtip", "Štip"),
+            ("Kochani", "Kočani"),
+            ("Vrapčište", "Vrapčište"),
+            ("Negotino", "Negotino"),
+            ("Bogovinje", "Bogovinje"),
+            ("Ognjaci", "Studeničani"), // code 00: nearest listed place, Morani
+        ] {
+            let found = mk
+                .iter()
+                .filter(|p| p.name == place)
+                .map(|p| p.region.as_str());
+            assert!(
+                found.clone().any(|r| r == region),
+                "{place}: {:?}",
+                found.collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -270,6 +270,7 @@ pub fn read_instance_json(r: impl Read, file: &str) -> Result<IdentifiedInstance
                 value: None,
                 problem: format!("not valid JSON: {e}"),
                 fix: "fix the JSON syntax at that line and column".into(),
+                not_shown: None,
             };
             return Err(invalid(file, vec![err]));
         }
@@ -285,16 +286,12 @@ pub fn read_instance_json(r: impl Read, file: &str) -> Result<IdentifiedInstance
         _ => {
             let mut errors = v.errors;
             if v.dropped > 0 {
-                errors.push(InputError {
-                    file: file.to_owned(),
-                    line: None,
-                    path: None,
-                    record: None,
-                    field: None,
-                    value: None,
-                    problem: format!("{} more error(s) not shown", v.dropped),
-                    fix: "fix the errors above and read again".into(),
-                });
+                errors.push(InputError::not_shown(
+                    file,
+                    v.dropped,
+                    format!("{} more error(s) not shown", v.dropped),
+                    "fix the errors above and read again",
+                ));
             }
             Err(invalid(file, errors))
         }
@@ -361,6 +358,7 @@ impl<'f> Validator<'f> {
             value: value.map(shorten),
             problem: problem.into(),
             fix: fix.into(),
+            not_shown: None,
         };
         self.push(e);
     }
@@ -376,6 +374,7 @@ impl<'f> Validator<'f> {
             value: Some(shorten(v)),
             problem: "is not a JSON object".into(),
             fix: "write the record as an object {…}".into(),
+            not_shown: None,
         };
         self.push(e);
     }

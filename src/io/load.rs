@@ -192,7 +192,21 @@ impl<'a, 'e> Fields<'a, 'e> {
     ) {
         self.bad = true;
         if self.errors.len() >= self.stop_at {
-            return; // `cap_errors` reports that more errors were found
+            // Counted, not listed: on the file's one closing line, which
+            // `cap_errors` turns into "more errors not shown (at least N)".
+            let file = &self.row.loc.file;
+            match self.errors.last_mut() {
+                Some(InputError {
+                    not_shown: Some(n),
+                    problem,
+                    file: f,
+                    ..
+                }) if problem == MORE && f == file => *n += 1,
+                _ => self
+                    .errors
+                    .push(InputError::not_shown(file, 1, MORE.into(), MORE_FIX)),
+            }
+            return;
         }
         self.errors.push(InputError {
             file: self.row.loc.file.clone(),
@@ -203,6 +217,7 @@ impl<'a, 'e> Fields<'a, 'e> {
             value: value.map(|v| truncate(v, 80)),
             problem: problem.into(),
             fix: fix.into(),
+            not_shown: None,
         });
     }
 
@@ -486,7 +501,9 @@ impl Langs {
 
 /// Validates `tables` (in [`FILES`] order) into a data set, appending every
 /// problem to `errors`. The returned data set is only meaningful when no
-/// errors were added.
+/// errors were added; it is then in canonical order
+/// ([`DataSet::canonicalize`]): records by id, so that nothing downstream
+/// depends on the order of the input's rows or columns.
 pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> DataSet {
     let empty = Table::default();
     let table = |name: &str| {
@@ -504,7 +521,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
 
     // Places.
     let mut places = Index::new();
-    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
     for row in &table("places").rows {
         let mut f = Fields::new(&PLACES, row, errors, stop_at);
         let id = f.id("id");
@@ -572,7 +589,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
 
     // Institutions.
     let mut insts = Index::new();
-    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
     for row in &table("institutions").rows {
         let mut f = Fields::new(&INSTITUTIONS, row, errors, stop_at);
         let id = f.id("id");
@@ -632,7 +649,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
         ("short_term", PlacementType::ShortTerm),
         ("long_term", PlacementType::LongTerm),
     ];
-    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
     for row in &table("carers").rows {
         let mut f = Fields::new(&CARERS, row, errors, stop_at);
         let id = f.id("id");
@@ -796,7 +813,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
 
     // Children.
     let mut children: HashMap<&str, (u32, Option<u64>, Option<&str>)> = HashMap::new();
-    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
     for row in &table("children").rows {
         let mut f = Fields::new(&CHILDREN, row, errors, stop_at);
         let id = f.id("id");
@@ -951,7 +968,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
     // Sibling links.
     let mut pairs: HashMap<(u32, u32), Option<u64>> = HashMap::new();
     let mut link_lines = Vec::new();
-    let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+    let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
     for row in &table("siblings").rows {
         let mut f = Fields::new(&SIBLINGS, row, errors, stop_at);
         let child = |f: &mut Fields<'_, '_>, name: &str| -> Option<u32> {
@@ -1014,7 +1031,7 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
     // Roads.
     if table("roads").present {
         let mut roads = Vec::new();
-        let stop_at = errors.len() + MAX_ERRORS_PER_FILE + 1;
+        let stop_at = errors.len() + MAX_ERRORS_PER_FILE;
         for row in &table("roads").rows {
             let mut f = Fields::new(&ROADS, row, errors, stop_at);
             let a = place_ref(&mut f, "from_place_id", true).flatten();
@@ -1071,44 +1088,60 @@ pub fn tables_to_dataset(tables: &[Table], errors: &mut Vec<InputError>) -> Data
                     value: Some("false".into()),
                     problem: "these children must be apart but other keep-together links join them into one sibling group".into(),
                     fix: "set keep_together=false on the links that join them, or remove this apart link".into(),
+                    not_shown: None,
                 });
             }
         }
     }
-    data
+    // One order for everything downstream, whatever the order of the rows
+    // and columns read (only meaningful, and only safe, for a valid set).
+    if errors.is_empty() {
+        data.canonicalize()
+    } else {
+        data
+    }
 }
 
+/// Problem of the closing line that counts a file's errors not listed.
+const MORE: &str = "more errors not shown";
+const MORE_FIX: &str = "fix the errors above and load again";
+
 /// Keeps at most [`MAX_ERRORS_PER_FILE`] errors per file, in order, and
-/// replaces the rest of each file's errors by one summary line.
+/// replaces the rest of each file's errors, with those only counted while
+/// checking, by one closing line that counts them
+/// ([`InputError::not_shown`]). Other closing lines (a file whose reading
+/// stopped at the cap) are kept; none counts as an error.
 fn cap_errors(errors: Vec<InputError>) -> Vec<InputError> {
     let mut count: HashMap<String, usize> = HashMap::new();
+    let mut more: std::collections::BTreeMap<String, usize> = Default::default();
     let mut out = Vec::with_capacity(errors.len().min(4 * MAX_ERRORS_PER_FILE));
     for e in errors {
+        if let Some(n) = e.not_shown {
+            if e.problem == MORE {
+                *more.entry(e.file).or_insert(0) += n;
+            } else {
+                out.push(e);
+            }
+            continue;
+        }
         let n = count.entry(e.file.clone()).or_insert(0);
         *n += 1;
         if *n <= MAX_ERRORS_PER_FILE {
             out.push(e);
         }
     }
-    let mut over: Vec<(String, usize)> = count
-        .into_iter()
-        .filter(|(_, n)| *n > MAX_ERRORS_PER_FILE)
-        .collect();
-    over.sort();
-    for (file, n) in over {
-        out.push(InputError {
-            file,
-            line: None,
-            path: None,
-            record: None,
-            field: None,
-            value: None,
-            problem: format!(
-                "more errors not shown (at least {})",
-                n - MAX_ERRORS_PER_FILE
-            ),
-            fix: "fix the errors above and load again".into(),
-        });
+    for (file, n) in count {
+        if n > MAX_ERRORS_PER_FILE {
+            *more.entry(file).or_insert(0) += n - MAX_ERRORS_PER_FILE;
+        }
+    }
+    for (file, n) in more {
+        out.push(InputError::not_shown(
+            &file,
+            n,
+            format!("{MORE} (at least {n})"),
+            MORE_FIX,
+        ));
     }
     out
 }
@@ -1123,6 +1156,7 @@ fn file_error(name: &str, problem: &str, fix: &str) -> InputError {
         value: None,
         problem: problem.into(),
         fix: fix.into(),
+        not_shown: None,
     }
 }
 

@@ -201,6 +201,7 @@ fn err(
         value: value.map(|v| truncate(v, 80)),
         problem,
         fix: fix.to_owned(),
+        not_shown: None,
     }
 }
 
@@ -365,14 +366,9 @@ pub fn read_csv_from<R: Read>(
     // Rows.
     loop {
         if errors.len() - start >= MAX_ERRORS_PER_FILE {
-            errors.push(err(
-                &Loc {
-                    file: file_name.to_owned(),
-                    line: None,
-                    path: None,
-                },
-                None,
-                None,
+            errors.push(InputError::not_shown(
+                file_name,
+                0,
                 format!("too many errors; stopped reading after {MAX_ERRORS_PER_FILE}"),
                 "fix the errors above and load again",
             ));
@@ -472,6 +468,7 @@ fn csv_error(file_name: &str, e: &csv::Error) -> InputError {
         value: None,
         problem,
         fix: fix.to_owned(),
+        not_shown: None,
     }
 }
 
@@ -560,13 +557,14 @@ pub fn read_json_value(
         let start = errors.len();
         for (i, item) in items.iter().enumerate() {
             if errors.len() - start >= MAX_ERRORS_PER_FILE {
-                errors.push(err(
-                    &doc_loc,
-                    Some(key),
-                    None,
+                let mut e = InputError::not_shown(
+                    doc_name,
+                    0,
                     format!("too many errors; stopped after {MAX_ERRORS_PER_FILE}"),
                     "fix the errors above and load again",
-                ));
+                );
+                e.field = Some(key.to_owned());
+                errors.push(e);
                 break;
             }
             let loc = Loc {

@@ -184,6 +184,7 @@ fn invalid(field: &str, record: Option<&str>, problem: &str, fix: &str) -> Store
             value: None,
             problem: problem.to_owned(),
             fix: fix.to_owned(),
+            not_shown: None,
         }],
     }
 }
