@@ -16,26 +16,25 @@
 //! carers their `place_id`'s region; sibling links the first child's region.
 
 mod audit;
+mod backend;
 mod keys;
-mod pg;
+mod postgres;
+mod sqlite;
 mod types;
 
-pub use pg::{pg_fresh_schema, pg_raw_exec};
+pub use postgres::{pg_fresh_schema, pg_raw_exec};
 pub use types::*;
 
 use crate::domain::DataSet;
 use crate::io::InputError;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use backend::{Backend, RecordRow, RecordWrite, RecordsTx};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 /// Embedded migrations: (number, name, SQL). Dialect-specific files are
 /// named `*.sqlite.sql` / `*.pg.sql`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "records", include_str!("migrations/0001_records.sql")),
     (
         2,
@@ -66,10 +65,6 @@ const MIGRATIONS_PG: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Readers in the SQLite pool.
-const READERS: usize = 4;
-/// How long a connection waits for a lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Name of the store's data-set document in validation errors.
 const DOC: &str = "store";
 
@@ -85,17 +80,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
-enum Db {
-    Sqlite {
-        writer: Mutex<Connection>,
-        readers: Vec<Mutex<Connection>>,
-        next_reader: AtomicUsize,
-    },
-    Pg(pg::Pool),
-}
-
 struct Inner {
-    db: Db,
+    /// The database (see [`backend::Backend`]).
+    backend: Box<dyn Backend>,
     audit: audit::Writer,
     /// The records and their validated data set at a revision (reused while
     /// the stored revision is unchanged; refreshed after every change).
@@ -118,55 +105,6 @@ struct Stored {
 }
 
 type All = BTreeMap<(RecordKind, String), Stored>;
-
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    // A panic while holding the lock leaves SQLite consistent (the
-    // transaction is rolled back on drop), so a poisoned lock is usable.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Backend(format!(
-            "cannot switch {} to WAL (journal_mode is {mode})",
-            path.display()
-        )));
-    }
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    for &(version, name, sql) in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let done: Option<i64> = tx
-            .query_row(
-                "SELECT version FROM schema_migrations WHERE version = ?1",
-                [version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if done.is_none() {
-            tx.execute_batch(sql).map_err(|e| StoreError::Migration {
-                version,
-                message: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, now()],
-            )?;
-        }
-        tx.commit()?;
-    }
-    Ok(())
-}
 
 /// Current time, RFC 3339 UTC with microseconds.
 pub(crate) fn now() -> String {
@@ -256,22 +194,18 @@ fn parse_fields(kind: &str, id: &str, text: &str) -> Result<Map<String, Value>, 
     }
 }
 
-fn load_all(conn: &Connection) -> Result<All, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT kind, id, version, region, fields FROM records")?;
-    let mut rows = stmt.query([])?;
+/// The records of `rows`, by kind and id.
+fn records(rows: Vec<RecordRow>) -> Result<All, StoreError> {
     let mut all = All::new();
-    while let Some(r) = rows.next()? {
-        let kind: String = r.get(0)?;
-        let id: String = r.get(1)?;
-        let k = RecordKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
-        let text: String = r.get(4)?;
-        let fields = Arc::new(parse_fields(&kind, &id, &text)?);
+    for r in rows {
+        let k = RecordKind::parse(&r.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {:?}", r.kind)))?;
+        let fields = Arc::new(parse_fields(&r.kind, &r.id, &r.fields)?);
         all.insert(
-            (k, id),
+            (k, r.id),
             Stored {
-                version: r.get(2)?,
-                region: r.get(3)?,
+                version: r.version,
+                region: r.region,
                 fields,
             },
         );
@@ -354,49 +288,36 @@ fn regions(data: &DataSet, all: &All) -> HashMap<(RecordKind, String), Option<St
 /// Writes the rows of `after` that differ from `before` (fields, version or
 /// region) and deletes the rows gone; bumps the revision when anything
 /// changed. Returns the revision.
-fn write_changes(
-    tx: &rusqlite::Transaction<'_>,
-    before: &All,
-    after: &All,
-) -> Result<i64, StoreError> {
+fn write_changes(tx: &mut dyn RecordsTx, before: &All, after: &All) -> Result<i64, StoreError> {
     let mut changed = 0usize;
-    {
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO records (kind, id, region, version, fields) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region,
-                 version = excluded.version, fields = excluded.fields",
-        )?;
-        for (key, s) in after {
-            let same = before.get(key).is_some_and(|b| {
-                b.version == s.version
-                    && b.region == s.region
-                    && (Arc::ptr_eq(&b.fields, &s.fields) || b.fields == s.fields)
-            });
-            if !same {
-                let text = Value::Object((*s.fields).clone()).to_string();
-                ins.execute(params![key.0.as_str(), key.1, s.region, s.version, text])?;
-                changed += 1;
-            }
+    for (key, s) in after {
+        let same = before.get(key).is_some_and(|b| {
+            b.version == s.version
+                && b.region == s.region
+                && (Arc::ptr_eq(&b.fields, &s.fields) || b.fields == s.fields)
+        });
+        if !same {
+            let text = Value::Object((*s.fields).clone()).to_string();
+            tx.upsert(&RecordWrite {
+                kind: key.0,
+                id: &key.1,
+                region: s.region.as_deref(),
+                version: s.version,
+                fields: &text,
+            })?;
+            changed += 1;
         }
-        let mut del = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
-        for key in before.keys() {
-            if !after.contains_key(key) {
-                del.execute(params![key.0.as_str(), key.1])?;
-                changed += 1;
-            }
+    }
+    for key in before.keys() {
+        if !after.contains_key(key) {
+            tx.delete(key.0, &key.1)?;
+            changed += 1;
         }
     }
     if changed > 0 {
-        tx.execute(
-            "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
-            [],
-        )?;
+        tx.bump_revision()?;
     }
-    Ok(
-        tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-            r.get(0)
-        })?,
-    )
+    tx.revision()
 }
 
 /// Validates `after` and fills in regions.
@@ -419,18 +340,16 @@ fn to_record(key: &(RecordKind, String), s: &Stored) -> Record {
     }
 }
 
-fn row_record(r: &rusqlite::Row<'_>) -> Result<Record, StoreError> {
-    let kind: String = r.get(0)?;
-    let id: String = r.get(1)?;
-    let k = RecordKind::parse(&kind)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
-    let text: String = r.get(4)?;
+/// The record a stored row describes.
+fn parse_record(r: RecordRow) -> Result<Record, StoreError> {
+    let kind = RecordKind::parse(&r.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {:?}", r.kind)))?;
     Ok(Record {
-        fields: parse_fields(&kind, &id, &text)?,
-        kind: k,
-        id,
-        version: r.get(2)?,
-        region: r.get(3)?,
+        fields: parse_fields(&r.kind, &r.id, &r.fields)?,
+        kind,
+        id: r.id,
+        version: r.version,
+        region: r.region,
     })
 }
 
@@ -484,79 +403,18 @@ impl Store {
     /// [`StoreError::Migration`] when a migration fails,
     /// [`StoreError::Unsupported`] for PostgreSQL in this build.
     pub fn open(target: &StoreTarget) -> Result<Store, StoreError> {
-        match target {
-            StoreTarget::Sqlite(path) => {
-                let mut writer = open_connection(path)?;
-                migrate(&mut writer)?;
-                let readers = (0..READERS)
-                    .map(|_| open_connection(path).map(Mutex::new))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let audit = audit::Writer::start(audit::Conn::Sqlite(open_connection(path)?));
-                Ok(Store {
-                    inner: Arc::new(Inner {
-                        db: Db::Sqlite {
-                            writer: Mutex::new(writer),
-                            readers,
-                            next_reader: AtomicUsize::new(0),
-                        },
-                        audit,
-                        cache: Mutex::new(None),
-                    }),
-                })
-            }
-            StoreTarget::Postgres(url) => {
-                let pool = pg::open(url)?;
-                let audit = audit::Writer::start(audit::Conn::Pg(pg::client(url)?));
-                Ok(Store {
-                    inner: Arc::new(Inner {
-                        db: Db::Pg(pool),
-                        audit,
-                        cache: Mutex::new(None),
-                    }),
-                })
-            }
-        }
-    }
-
-    /// A pooled PostgreSQL connection, when this store is on PostgreSQL.
-    fn pg(
-        &self,
-    ) -> Result<
-        Option<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>,
-        StoreError,
-    > {
-        match &self.inner.db {
-            Db::Pg(pool) => Ok(Some(pool.get()?)),
-            Db::Sqlite { .. } => Ok(None),
-        }
-    }
-
-    fn reader(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        let Db::Sqlite {
-            readers,
-            next_reader,
-            ..
-        } = &self.inner.db
-        else {
-            return Err(StoreError::Unsupported("not a SQLite store".into()));
+        let backend: Box<dyn Backend> = match target {
+            StoreTarget::Sqlite(path) => Box::new(sqlite::Sqlite::open(path)?),
+            StoreTarget::Postgres(url) => Box::new(postgres::Postgres::open(url)?),
         };
-        for m in readers {
-            if let Ok(g) = m.try_lock() {
-                return Ok(g);
-            }
-        }
-        let i = next_reader.fetch_add(1, Ordering::Relaxed) % readers.len().max(1);
-        readers
-            .get(i)
-            .map(lock)
-            .ok_or_else(|| StoreError::Backend("no reader connections".into()))
-    }
-
-    fn writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        match &self.inner.db {
-            Db::Sqlite { writer, .. } => Ok(lock(writer)),
-            Db::Pg(_) => Err(StoreError::Unsupported("not a SQLite store".into())),
-        }
+        let audit = audit::Writer::start(backend.audit_connection()?);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                audit,
+                cache: Mutex::new(None),
+            }),
+        })
     }
 
     /// Runs one change: loads every record under the write lock, lets `f`
@@ -566,36 +424,25 @@ impl Store {
         &self,
         f: impl FnOnce(&All) -> Result<(All, T), StoreError>,
     ) -> Result<(Arc<All>, T, i64), StoreError> {
-        let (after, data, t, rev) = if let Some(mut c) = self.pg()? {
-            let mut tx = c.transaction()?;
-            tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")?;
-            let rev0 = pg::revision(&mut tx)?;
+        let mut f = Some(f);
+        let mut done = None;
+        self.inner.backend.write_records(&mut |tx| {
+            let f = f
+                .take()
+                .ok_or_else(|| StoreError::Backend("change ran twice".into()))?;
+            let rev0 = tx.revision()?;
             let before = match self.cached(rev0) {
                 Some((all, _)) => all,
-                None => Arc::new(pg::load_all(&mut tx)?),
+                None => Arc::new(records(tx.load_all()?)?),
             };
             let (after, t) = f(&before)?;
             let (after, data) = finish(after)?;
-            let rev = pg::write_changes(&mut tx, &before, &after)?;
-            tx.commit()?;
-            (after, data, t, rev)
-        } else {
-            let mut conn = self.writer()?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let rev0: i64 =
-                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                    r.get(0)
-                })?;
-            let before = match self.cached(rev0) {
-                Some((all, _)) => all,
-                None => Arc::new(load_all(&tx)?),
-            };
-            let (after, t) = f(&before)?;
-            let (after, data) = finish(after)?;
-            let rev = write_changes(&tx, &before, &after)?;
-            tx.commit()?;
-            (after, data, t, rev)
-        };
+            let rev = write_changes(tx, &before, &after)?;
+            done = Some((after, data, t, rev));
+            Ok(())
+        })?;
+        let (after, data, t, rev) =
+            done.ok_or_else(|| StoreError::Backend("change did not run".into()))?;
         let after = Arc::new(after);
         self.remember(rev, after.clone(), Arc::new(data));
         Ok((after, t, rev))
@@ -622,12 +469,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn ping(&self) -> Result<(), StoreError> {
-        if let Some(mut c) = self.pg()? {
-            c.batch_execute("SELECT 1")?;
-            return Ok(());
-        }
-        let _: i64 = self.reader()?.query_row("SELECT 1", [], |r| r.get(0))?;
-        Ok(())
+        self.inner.backend.ping()
     }
 
     /// Durability settings read back from the database (SQLite:
@@ -636,16 +478,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn durability(&self) -> Result<Durability, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::durability(&mut *c);
-        }
-        let c = self.writer()?;
-        let journal_mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
-        Ok(Durability {
-            journal_mode,
-            synchronous: sync.to_string(),
-        })
+        self.inner.backend.durability()
     }
 
     /// Whether the store has no records yet.
@@ -653,13 +486,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = if let Some(mut c) = self.pg()? {
-            c.query_one("SELECT COUNT(*) FROM records", &[])?.get(0)
-        } else {
-            self.reader()?
-                .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?
-        };
-        Ok(n == 0)
+        Ok(self.inner.backend.record_count()? == 0)
     }
 
     /// Imports the bundled Serbia fixtures (upsert).
@@ -730,18 +557,11 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     pub fn get(&self, kind: RecordKind, id: &str) -> Result<Option<Record>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::get(&mut *c, kind, id);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT kind, id, version, region, fields FROM records WHERE kind = ?1 AND id = ?2",
-        )?;
-        let mut rows = stmt.query(params![kind.as_str(), id])?;
-        match rows.next()? {
-            Some(r) => Ok(Some(row_record(r)?)),
-            None => Ok(None),
-        }
+        self.inner
+            .backend
+            .get(kind, id)?
+            .map(parse_record)
+            .transpose()
     }
 
     /// A page of records ordered by id: at most `q.limit` records with id
@@ -752,37 +572,12 @@ impl Store {
     pub fn list(&self, kind: RecordKind, q: &ListQuery) -> Result<Vec<Record>, StoreError> {
         let after = q.after.clone().unwrap_or_default();
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        if let Some(mut c) = self.pg()? {
-            return pg::list(&mut *c, kind, &after, limit, q.regions.as_deref());
-        }
-        let conn = self.reader()?;
-        let mut out = Vec::new();
-        match &q.regions {
-            None => {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind, id, version, region, fields FROM records
-                     WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                )?;
-                let mut rows = stmt.query(params![kind.as_str(), after, limit])?;
-                while let Some(r) = rows.next()? {
-                    out.push(row_record(r)?);
-                }
-            }
-            Some(regions) => {
-                let regions = Value::from(regions.clone()).to_string();
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind, id, version, region, fields FROM records
-                     WHERE kind = ?1 AND id > ?2
-                       AND region IN (SELECT value FROM json_each(?4))
-                     ORDER BY id LIMIT ?3",
-                )?;
-                let mut rows = stmt.query(params![kind.as_str(), after, limit, regions])?;
-                while let Some(r) = rows.next()? {
-                    out.push(row_record(r)?);
-                }
-            }
-        }
-        Ok(out)
+        self.inner
+            .backend
+            .list(kind, &after, limit, q.regions.as_deref())?
+            .into_iter()
+            .map(parse_record)
+            .collect()
     }
 
     /// Creates a record; the whole resulting data set is validated.
@@ -914,27 +709,16 @@ impl Store {
         if let Some((_, data)) = self.cached(rev) {
             return Ok(((*data).clone(), rev));
         }
-        let (all, rev) = if let Some(mut c) = self.pg()? {
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let rev = pg::revision(&mut tx)?;
-            let all = pg::load_all(&mut tx)?;
-            tx.commit()?;
-            (all, rev)
-        } else {
-            let mut conn = self.reader()?;
-            let tx = conn.transaction()?;
-            let rev: i64 =
-                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                    r.get(0)
-                })?;
-            let all = load_all(&tx)?;
-            tx.commit()?;
-            (all, rev)
-        };
+        let mut snapshot = None;
+        self.inner.backend.read_snapshot(&mut |tx| {
+            let rev = tx.revision()?;
+            let rows = tx.load_all()?;
+            snapshot = Some((rows, rev));
+            Ok(())
+        })?;
+        let (rows, rev) =
+            snapshot.ok_or_else(|| StoreError::Backend("snapshot did not run".into()))?;
+        let all = records(rows)?;
         let (all, data) = finish(all)?;
         let data = Arc::new(data);
         self.remember(rev, Arc::new(all), data.clone());
@@ -946,14 +730,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn revision(&self) -> Result<i64, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::revision(&mut *c);
-        }
-        Ok(self
-            .reader()?
-            .query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                r.get(0)
-            })?)
+        self.inner.backend.revision()
     }
 
     /// Records a decision. An override needs a reason; an override of a
@@ -1002,27 +779,7 @@ impl Store {
             flagged,
             created_at: now(),
         };
-        if let Some(mut c) = self.pg()? {
-            out.id = pg::insert_decision(&mut c, &out)?;
-            return Ok(out);
-        }
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO decisions (id, child_id, carer_id, decision, reason, actor, flagged, created_at)
-             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM decisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                out.child_id,
-                out.carer_id,
-                out.decision.as_str(),
-                out.reason,
-                out.actor,
-                i64::from(flagged),
-                out.created_at
-            ],
-        )?;
-        out.id = tx.query_row("SELECT MAX(id) FROM decisions", [], |r| r.get(0))?;
-        tx.commit()?;
+        out.id = self.inner.backend.insert_decision(&out)?;
         Ok(out)
     }
 
@@ -1031,32 +788,25 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`], [`StoreError::Corrupt`].
     pub fn list_decisions(&self, child_id: Option<&str>) -> Result<Vec<Decision>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::list_decisions(&mut *c, child_id);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, child_id, carer_id, decision, reason, actor, flagged, created_at
-             FROM decisions WHERE (?1 IS NULL OR child_id = ?1) ORDER BY id",
-        )?;
-        let mut rows = stmt.query(params![child_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let dk: String = r.get(3)?;
-            let flagged: i64 = r.get(6)?;
-            out.push(Decision {
-                id: r.get(0)?,
-                child_id: r.get(1)?,
-                carer_id: r.get(2)?,
-                decision: DecisionKind::parse(&dk)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown decision {dk:?}")))?,
-                reason: r.get(4)?,
-                actor: r.get(5)?,
-                flagged: flagged != 0,
-                created_at: r.get(7)?,
-            });
-        }
-        Ok(out)
+        self.inner
+            .backend
+            .decisions(child_id)?
+            .into_iter()
+            .map(|r| {
+                Ok(Decision {
+                    decision: DecisionKind::parse(&r.decision).ok_or_else(|| {
+                        StoreError::Corrupt(format!("unknown decision {:?}", r.decision))
+                    })?,
+                    id: r.id,
+                    child_id: r.child_id,
+                    carer_id: r.carer_id,
+                    reason: r.reason,
+                    actor: r.actor,
+                    flagged: r.flagged != 0,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
     }
 
     /// Declined pairs `(child_id, carer_id)`, sorted, without repeats.
@@ -1064,16 +814,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn declines(&self) -> Result<Vec<(String, String)>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::declines(&mut *c);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT child_id, carer_id FROM decisions WHERE decision = 'declined'
-             ORDER BY child_id, carer_id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.inner.backend.declines()
     }
 }
 
