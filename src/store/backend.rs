@@ -189,3 +189,46 @@ pub(crate) trait Backend: Send + Sync {
     /// A new connection of its own for the audit writer thread.
     fn audit_connection(&self) -> Result<Box<dyn AuditConnection>, StoreError>;
 }
+
+/// A transaction on `schema_migrations`, holding its lock (so two processes
+/// opening the same database apply each migration once).
+pub(crate) trait MigrationTx {
+    /// Whether migration `version` is recorded as applied.
+    fn is_applied(&mut self, version: i64) -> Result<bool, StoreError>;
+    /// Runs a migration's SQL; the database's message on failure.
+    fn apply(&mut self, sql: &str) -> Result<(), String>;
+    /// Records migration `version` as applied at `at`.
+    fn record(&mut self, version: i64, name: &str, at: &str) -> Result<(), StoreError>;
+}
+
+/// A connection being migrated (used once, while a backend opens).
+pub(crate) trait Migrate {
+    /// Creates `schema_migrations` when missing.
+    fn create_table(&mut self) -> Result<(), StoreError>;
+    /// Runs `f` in one transaction; commits when `f` succeeds.
+    fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn MigrationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Applies every migration of `list` not applied yet, each in its own
+/// transaction, in order.
+///
+/// # Errors
+/// [`StoreError::Migration`] naming the migration that failed,
+/// [`StoreError::Backend`].
+pub(crate) fn migrate(db: &mut dyn Migrate, list: &[(i64, &str, &str)]) -> Result<(), StoreError> {
+    db.create_table()?;
+    for &(version, name, sql) in list {
+        db.transaction(&mut |tx| {
+            if !tx.is_applied(version)? {
+                tx.apply(sql)
+                    .map_err(|message| StoreError::Migration { version, message })?;
+                tx.record(version, name, &super::now())?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}

@@ -3,13 +3,13 @@
 //!
 //! # Layout: one store, one backend trait, two backends
 //! ```text
-//! mod.rs        Store (open, cache, health), migrations table, shared helpers
+//! mod.rs        Store (open, health), its revision cache, migration lists, helpers
 //! records.rs    records: ids, document, validation, regions, versions, changes
 //! keys.rs       API keys: random secrets, SHA-256 at rest, constant-time check
 //! decisions.rs  officers' decisions: reasons, flags, declines
 //! audit.rs      audit log: hash chain, group-commit writer thread, verify
 //! types.rs      public types (records, keys, decisions, audit, errors)
-//! backend.rs    the Backend trait: rows and transactions, nothing else
+//! backend.rs    the Backend trait (rows and transactions) and the migration runner
 //! sqlite.rs     Backend on embedded SQLite
 //! postgres.rs   Backend on PostgreSQL
 //! migrations/   numbered SQL; dialect files `*.sqlite.sql` / `*.pg.sql`

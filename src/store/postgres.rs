@@ -6,12 +6,10 @@
 //! does; a snapshot is a read-only `REPEATABLE READ` transaction.
 
 use super::backend::{
-    AuditConnection, AuditTx, Backend, DecisionRow, KeyRow, RecordRow, RecordWrite, RecordsTx,
-    SnapshotTx,
+    AuditConnection, AuditTx, Backend, DecisionRow, KeyRow, Migrate, MigrationTx, RecordRow,
+    RecordWrite, RecordsTx, SnapshotTx, migrate,
 };
-use super::{
-    AuditEvent, AuditRow, Decision, Durability, MIGRATIONS_PG, RecordKind, StoreError, now,
-};
+use super::{AuditEvent, AuditRow, Decision, Durability, MIGRATIONS_PG, RecordKind, StoreError};
 use ::postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -46,7 +44,7 @@ impl Postgres {
             .max_size(8)
             .build(PostgresConnectionManager::new(config, NoTls))?;
         let mut c = pool.get()?;
-        migrate(&mut c)?;
+        migrate(&mut Migrating(&mut c), MIGRATIONS_PG)?;
         Ok(Postgres {
             url: url.to_owned(),
             pool,
@@ -63,33 +61,51 @@ fn client(url: &str) -> Result<Client, StoreError> {
     Ok(Client::connect(url, NoTls)?)
 }
 
-fn migrate(c: &mut Client) -> Result<(), StoreError> {
-    c.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
+/// The migrating connection.
+struct Migrating<'a>(&'a mut Client);
+
+impl Migrate for Migrating<'_> {
+    fn create_table(&mut self) -> Result<(), StoreError> {
+        self.0.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    for &(version, name, sql) in MIGRATIONS_PG {
-        let mut tx = c.transaction()?;
+        )?;
+        Ok(())
+    }
+
+    fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn MigrationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.0.transaction()?;
         tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")?;
-        let done = tx
+        f(&mut tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl MigrationTx for Transaction<'_> {
+    fn is_applied(&mut self, version: i64) -> Result<bool, StoreError> {
+        Ok(self
             .query_opt(
                 "SELECT version FROM schema_migrations WHERE version = $1",
                 &[&version],
             )?
-            .is_some();
-        if !done {
-            tx.batch_execute(sql).map_err(|e| StoreError::Migration {
-                version,
-                message: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                &[&version, &name, &now()],
-            )?;
-        }
-        tx.commit()?;
+            .is_some())
     }
-    Ok(())
+
+    fn apply(&mut self, sql: &str) -> Result<(), String> {
+        self.batch_execute(sql).map_err(|e| e.to_string())
+    }
+
+    fn record(&mut self, version: i64, name: &str, at: &str) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&version, &name, &at],
+        )?;
+        Ok(())
+    }
 }
 
 const SELECT_RECORDS: &str = "SELECT kind, id, version, region, fields FROM records";

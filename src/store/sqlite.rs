@@ -5,11 +5,11 @@
 //! `BEGIN IMMEDIATE`, so a change holds the write lock from its first read.
 
 use super::backend::{
-    AuditConnection, AuditTx, Backend, DecisionRow, KeyRow, RecordRow, RecordWrite, RecordsTx,
-    SnapshotTx,
+    AuditConnection, AuditTx, Backend, DecisionRow, KeyRow, Migrate, MigrationTx, RecordRow,
+    RecordWrite, RecordsTx, SnapshotTx, migrate,
 };
 use super::{
-    AuditEvent, AuditRow, Decision, Durability, MIGRATIONS_SQLITE, RecordKind, StoreError, now,
+    AuditEvent, AuditRow, Decision, Durability, MIGRATIONS_SQLITE, RecordKind, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::Value;
@@ -57,33 +57,54 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    for &(version, name, sql) in MIGRATIONS_SQLITE {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let done: Option<i64> = tx
+/// The migrating connection.
+struct Migrating<'a>(&'a mut Connection);
+
+const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+impl Migrate for Migrating<'_> {
+    fn create_table(&mut self) -> Result<(), StoreError> {
+        self.0.execute_batch(CREATE_MIGRATIONS)?;
+        Ok(())
+    }
+
+    fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn MigrationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .0
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&mut tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl MigrationTx for Transaction<'_> {
+    fn is_applied(&mut self, version: i64) -> Result<bool, StoreError> {
+        let done: Option<i64> = self
             .query_row(
                 "SELECT version FROM schema_migrations WHERE version = ?1",
                 [version],
                 |r| r.get(0),
             )
             .optional()?;
-        if done.is_none() {
-            tx.execute_batch(sql).map_err(|e| StoreError::Migration {
-                version,
-                message: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, now()],
-            )?;
-        }
-        tx.commit()?;
+        Ok(done.is_some())
     }
-    Ok(())
+
+    fn apply(&mut self, sql: &str) -> Result<(), String> {
+        self.execute_batch(sql).map_err(|e| e.to_string())
+    }
+
+    fn record(&mut self, version: i64, name: &str, at: &str) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, name, at],
+        )?;
+        Ok(())
+    }
 }
 
 const SELECT_RECORDS: &str = "SELECT kind, id, version, region, fields FROM records";
@@ -116,7 +137,7 @@ impl Sqlite {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Sqlite, StoreError> {
         let mut writer = open_connection(path)?;
-        migrate(&mut writer)?;
+        migrate(&mut Migrating(&mut writer), MIGRATIONS_SQLITE)?;
         let readers = (0..READERS)
             .map(|_| open_connection(path).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
