@@ -78,13 +78,17 @@ pub(crate) struct RecordWrite<'a> {
     pub fields: &'a str,
 }
 
-/// A write transaction on the records, holding the backend's write lock on
-/// them from its start until it ends.
-pub(crate) trait RecordsTx {
+/// A consistent read-only view: revision and records of the same moment.
+pub(crate) trait SnapshotTx {
     /// The revision counter.
     fn revision(&mut self) -> Result<i64, StoreError>;
     /// Every record row.
     fn load_all(&mut self) -> Result<Vec<RecordRow>, StoreError>;
+}
+
+/// A write transaction on the records, holding the backend's write lock on
+/// them from its start until it ends (it reads as a snapshot too).
+pub(crate) trait RecordsTx: SnapshotTx {
     /// Inserts a row, or replaces region, version and fields of the row
     /// with the same kind and id.
     fn upsert(&mut self, row: &RecordWrite<'_>) -> Result<(), StoreError>;
@@ -92,14 +96,6 @@ pub(crate) trait RecordsTx {
     fn delete(&mut self, kind: RecordKind, id: &str) -> Result<(), StoreError>;
     /// Adds one to the revision counter.
     fn bump_revision(&mut self) -> Result<(), StoreError>;
-}
-
-/// A consistent read-only view: revision and records of the same moment.
-pub(crate) trait SnapshotTx {
-    /// The revision counter.
-    fn revision(&mut self) -> Result<i64, StoreError>;
-    /// Every record row.
-    fn load_all(&mut self) -> Result<Vec<RecordRow>, StoreError>;
 }
 
 /// A transaction on the audit log, holding its append lock (so the chain

@@ -154,7 +154,7 @@ fn prepared<'s>(
         .ok_or_else(|| StoreError::Backend("statement not prepared".into()))
 }
 
-impl RecordsTx for RecordsWrite<'_> {
+impl SnapshotTx for RecordsWrite<'_> {
     fn revision(&mut self) -> Result<i64, StoreError> {
         revision(&mut self.tx)
     }
@@ -162,7 +162,9 @@ impl RecordsTx for RecordsWrite<'_> {
     fn load_all(&mut self) -> Result<Vec<RecordRow>, StoreError> {
         load_all(&mut self.tx)
     }
+}
 
+impl RecordsTx for RecordsWrite<'_> {
     fn upsert(&mut self, row: &RecordWrite<'_>) -> Result<(), StoreError> {
         let stmt = prepared(
             &mut self.tx,

@@ -169,14 +169,6 @@ impl Sqlite {
 }
 
 impl RecordsTx for Transaction<'_> {
-    fn revision(&mut self) -> Result<i64, StoreError> {
-        revision(self)
-    }
-
-    fn load_all(&mut self) -> Result<Vec<RecordRow>, StoreError> {
-        load_all(self)
-    }
-
     fn upsert(&mut self, row: &RecordWrite<'_>) -> Result<(), StoreError> {
         let mut ins = self.prepare_cached(
             "INSERT INTO records (kind, id, region, version, fields) VALUES (?1, ?2, ?3, ?4, ?5)
