@@ -3,9 +3,9 @@
 //! one writer thread that commits concurrent appends together (group commit)
 //! and answers each caller once its row is durable.
 
+use super::backend::AuditConnection;
 use super::keys::sha256_hex;
 use super::{AuditEvent, AuditReport, AuditRow, Store, StoreError, now};
-use rusqlite::{Connection, TransactionBehavior, params};
 use std::sync::mpsc;
 
 /// Hash of the row before row 1.
@@ -16,14 +16,6 @@ const MAX_BATCH: usize = 512;
 type Reply = mpsc::Sender<Result<i64, StoreError>>;
 
 /// Handle of the writer thread (the thread stops when this is dropped).
-/// The writer thread's own connection.
-pub(crate) enum Conn {
-    /// SQLite.
-    Sqlite(Connection),
-    /// PostgreSQL.
-    Pg(postgres::Client),
-}
-
 pub(crate) struct Writer {
     tx: mpsc::Sender<(AuditEvent, Reply)>,
 }
@@ -51,55 +43,39 @@ pub(crate) fn chain_hash(prev: &str, canonical: &str) -> String {
     sha256_hex(&buf)
 }
 
+/// Appends `batch` in one transaction, chaining each row to the one
+/// before; returns the new row ids.
 fn write_batch(
-    conn: &mut Connection,
+    conn: &mut dyn AuditConnection,
     batch: &[(AuditEvent, Reply)],
 ) -> Result<Vec<i64>, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    let (mut id, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
     let mut ids = Vec::with_capacity(batch.len());
-    {
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO audit_log (id, at, actor, role, action, child_id, request_id, outcome, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
+    conn.transaction(&mut |tx| {
+        ids.clear();
+        let (mut id, mut prev) = tx.last()?.unwrap_or((0, GENESIS.to_owned()));
         for (e, _) in batch {
             id += 1;
             let at = now();
             let hash = chain_hash(&prev, &canonical(id, &at, e));
-            ins.execute(params![
+            let row = AuditRow {
                 id,
                 at,
-                e.actor,
-                e.role,
-                e.action,
-                e.child_id,
-                e.request_id,
-                e.outcome,
-                prev,
-                hash
-            ])?;
-            prev = hash;
+                event: e.clone(),
+                prev_hash: prev,
+                hash,
+            };
+            tx.insert(&row)?;
+            prev = row.hash;
             ids.push(id);
         }
-    }
-    tx.commit()?;
+        Ok(())
+    })?;
     Ok(ids)
 }
 
 impl Writer {
-    pub(crate) fn start(mut conn: Conn) -> Writer {
+    /// Starts the writer thread on its own connection.
+    pub(crate) fn start(mut conn: Box<dyn AuditConnection>) -> Writer {
         let (tx, rx) = mpsc::channel::<(AuditEvent, Reply)>();
         std::thread::Builder::new()
             .name("homeward-audit".into())
@@ -112,14 +88,7 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let written = match &mut conn {
-                        Conn::Sqlite(c) => write_batch(c, &batch),
-                        Conn::Pg(c) => {
-                            let events: Vec<&AuditEvent> = batch.iter().map(|(e, _)| e).collect();
-                            super::pg::write_audit_batch(c, &events)
-                        }
-                    };
-                    match written {
+                    match write_batch(&mut *conn, &batch) {
                         Ok(ids) => {
                             for ((_, reply), id) in batch.iter().zip(ids) {
                                 let _ = reply.send(Ok(id));
@@ -144,25 +113,6 @@ impl Writer {
             )
     }
 }
-
-fn row_audit(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
-    Ok(AuditRow {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        event: AuditEvent {
-            actor: r.get(2)?,
-            role: r.get(3)?,
-            action: r.get(4)?,
-            child_id: r.get(5)?,
-            request_id: r.get(6)?,
-            outcome: r.get(7)?,
-        },
-        prev_hash: r.get(8)?,
-        hash: r.get(9)?,
-    })
-}
-
-const SELECT: &str = "SELECT id, at, actor, role, action, child_id, request_id, outcome, prev_hash, hash FROM audit_log";
 
 impl Store {
     /// Appends an event; returns its row id once the row is committed.
@@ -212,14 +162,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        let rows = if let Some(mut c) = self.pg()? {
-            super::pg::audit_rows(&mut *c, None)?
-        } else {
-            let conn = self.reader()?;
-            let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id"))?;
-            let rows = stmt.query_map([], row_audit)?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        };
+        let rows = self.inner.backend.audit_rows(None)?;
         let mut prev = GENESIS.to_owned();
         let mut checked = 0u64;
         for (expected, row) in (1i64..).zip(rows) {
@@ -261,13 +204,8 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn audit_tail(&self, n: usize) -> Result<Vec<AuditRow>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return super::pg::audit_rows(&mut *c, Some(i64::try_from(n).unwrap_or(i64::MAX)));
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY id DESC LIMIT ?1"))?;
-        let rows = stmt.query_map([i64::try_from(n).unwrap_or(i64::MAX)], row_audit)?;
-        let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+        let tail = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut out = self.inner.backend.audit_rows(Some(tail))?;
         out.reverse();
         Ok(out)
     }

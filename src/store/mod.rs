@@ -1,10 +1,33 @@
 //! The store behind the HTTP service: the data set as versioned records,
 //! API keys, a hash-chained append-only audit log and officers' decisions.
 //!
-//! Backend: embedded SQLite (WAL, `synchronous=FULL`, foreign keys on, busy
+//! # Layout: one store, one backend trait, two backends
+//! ```text
+//! mod.rs        Store (open, health), its revision cache, migration lists, helpers
+//! records.rs    records: ids, document, validation, regions, versions, changes
+//! keys.rs       API keys: random secrets, SHA-256 at rest, constant-time check
+//! decisions.rs  officers' decisions: reasons, flags, declines
+//! audit.rs      audit log: hash chain, group-commit writer thread, verify
+//! types.rs      public types (records, keys, decisions, audit, errors)
+//! backend.rs    the Backend trait (rows and transactions) and the migration runner
+//! sqlite.rs     Backend on embedded SQLite
+//! postgres.rs   Backend on PostgreSQL
+//! migrations/   numbered SQL; dialect files `*.sqlite.sql` / `*.pg.sql`
+//! ```
+//! The logic files never name a database: they call `backend::Backend`
+//! (and its transactions `RecordsTx`, `SnapshotTx`, `AuditTx`), so a rule
+//! (validation, versions, key checks, audit chaining) is written once and
+//! holds on both backends. A backend only runs its SQL dialect, owns its
+//! connections and takes its locks; rows cross the trait as text and numbers
+//! and are parsed by the logic. Adding a backend is one file implementing the
+//! trait, its migration dialect files, and one arm in [`Store::open`].
+//!
+//! Backends: embedded SQLite (WAL, `synchronous=FULL`, foreign keys on, busy
 //! timeout; one writer connection behind a mutex plus a few reader
-//! connections). Migrations are embedded in the binary, numbered and recorded
-//! in `schema_migrations`.
+//! connections) or PostgreSQL (a pool of connections; a change takes a table
+//! lock). Each has one more connection of its own for the audit writer.
+//! Migrations are embedded in the binary, numbered and recorded in
+//! `schema_migrations`.
 //!
 //! Every change (create, update, delete, import) is validated by rebuilding
 //! the JSON data-set document from the stored records plus the change and
@@ -16,26 +39,27 @@
 //! carers their `place_id`'s region; sibling links the first child's region.
 
 mod audit;
+mod backend;
+mod decisions;
 mod keys;
-mod pg;
+mod postgres;
+mod records;
+mod sqlite;
 mod types;
 
-pub use pg::{pg_fresh_schema, pg_raw_exec};
+pub use postgres::{pg_fresh_schema, pg_raw_exec};
 pub use types::*;
 
 use crate::domain::DataSet;
 use crate::io::InputError;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use backend::Backend;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Embedded migrations: (number, name, SQL). Dialect-specific files are
 /// named `*.sqlite.sql` / `*.pg.sql`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "records", include_str!("migrations/0001_records.sql")),
     (
         2,
@@ -66,10 +90,6 @@ const MIGRATIONS_PG: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Readers in the SQLite pool.
-const READERS: usize = 4;
-/// How long a connection waits for a lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Name of the store's data-set document in validation errors.
 const DOC: &str = "store";
 
@@ -85,17 +105,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
-enum Db {
-    Sqlite {
-        writer: Mutex<Connection>,
-        readers: Vec<Mutex<Connection>>,
-        next_reader: AtomicUsize,
-    },
-    Pg(pg::Pool),
-}
-
 struct Inner {
-    db: Db,
+    /// The database (see `backend::Backend`).
+    backend: Box<dyn Backend>,
     audit: audit::Writer,
     /// The records and their validated data set at a revision (reused while
     /// the stored revision is unchanged; refreshed after every change).
@@ -119,55 +131,6 @@ struct Stored {
 
 type All = BTreeMap<(RecordKind, String), Stored>;
 
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    // A panic while holding the lock leaves SQLite consistent (the
-    // transaction is rolled back on drop), so a poisoned lock is usable.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-pub(crate) fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Backend(format!(
-            "cannot switch {} to WAL (journal_mode is {mode})",
-            path.display()
-        )));
-    }
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    for &(version, name, sql) in MIGRATIONS {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let done: Option<i64> = tx
-            .query_row(
-                "SELECT version FROM schema_migrations WHERE version = ?1",
-                [version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if done.is_none() {
-            tx.execute_batch(sql).map_err(|e| StoreError::Migration {
-                version,
-                message: e.to_string(),
-            })?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                params![version, name, now()],
-            )?;
-        }
-        tx.commit()?;
-    }
-    Ok(())
-}
-
 /// Current time, RFC 3339 UTC with microseconds.
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -187,252 +150,6 @@ fn invalid(field: &str, record: Option<&str>, problem: &str, fix: &str) -> Store
             not_shown: None,
         }],
     }
-}
-
-fn text_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    fields
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-/// The id of a record with these fields.
-fn record_id(kind: RecordKind, fields: &Map<String, Value>) -> Result<String, StoreError> {
-    match kind {
-        RecordKind::SiblingLink => {
-            let a = text_field(fields, "child_id").ok_or_else(|| {
-                invalid(
-                    "child_id",
-                    None,
-                    "missing child id",
-                    "give child_id as text",
-                )
-            })?;
-            let b = text_field(fields, "sibling_id").ok_or_else(|| {
-                invalid(
-                    "sibling_id",
-                    None,
-                    "missing sibling id",
-                    "give sibling_id as text",
-                )
-            })?;
-            Ok(if a <= b {
-                format!("{a}~{b}")
-            } else {
-                format!("{b}~{a}")
-            })
-        }
-        RecordKind::Road => {
-            let from = text_field(fields, "from_place_id").ok_or_else(|| {
-                invalid(
-                    "from_place_id",
-                    None,
-                    "missing place id",
-                    "give from_place_id as text",
-                )
-            })?;
-            let to = text_field(fields, "to_place_id").ok_or_else(|| {
-                invalid(
-                    "to_place_id",
-                    None,
-                    "missing place id",
-                    "give to_place_id as text",
-                )
-            })?;
-            Ok(format!("{from}~{to}"))
-        }
-        _ => text_field(fields, "id")
-            .map(str::to_owned)
-            .ok_or_else(|| invalid("id", None, "missing id", "give the record an id (text)")),
-    }
-}
-
-fn parse_fields(kind: &str, id: &str, text: &str) -> Result<Map<String, Value>, StoreError> {
-    match serde_json::from_str(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(StoreError::Corrupt(format!(
-            "record {kind} {id}: fields are not a JSON object"
-        ))),
-    }
-}
-
-fn load_all(conn: &Connection) -> Result<All, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT kind, id, version, region, fields FROM records")?;
-    let mut rows = stmt.query([])?;
-    let mut all = All::new();
-    while let Some(r) = rows.next()? {
-        let kind: String = r.get(0)?;
-        let id: String = r.get(1)?;
-        let k = RecordKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
-        let text: String = r.get(4)?;
-        let fields = Arc::new(parse_fields(&kind, &id, &text)?);
-        all.insert(
-            (k, id),
-            Stored {
-                version: r.get(2)?,
-                region: r.get(3)?,
-                fields,
-            },
-        );
-    }
-    Ok(all)
-}
-
-/// The JSON data-set document of `all`, records sorted by id. Without road
-/// records the document has no `roads` (travel is then estimated, as for a
-/// data-set folder without `roads.csv`).
-fn document(all: &All) -> Value {
-    let mut doc = Map::new();
-    for kind in RecordKind::ALL {
-        if kind != RecordKind::Road {
-            doc.insert(kind.doc_key().to_owned(), Value::Array(Vec::new()));
-        }
-    }
-    for ((kind, _), s) in all {
-        let items = doc
-            .entry(kind.doc_key())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(items) = items {
-            items.push(Value::Object((*s.fields).clone()));
-        }
-    }
-    Value::Object(doc)
-}
-
-fn validate(all: &All) -> Result<DataSet, StoreError> {
-    crate::io::dataset_from_json_value(&document(all), DOC)
-        .map_err(|errors| StoreError::Invalid { errors })
-}
-
-/// Region of every record of `all`, from its validated data set.
-fn regions(data: &DataSet, all: &All) -> HashMap<(RecordKind, String), Option<String>> {
-    let mut out = HashMap::with_capacity(all.len());
-    let mut child_region: HashMap<&str, &str> = HashMap::new();
-    for p in &data.places {
-        out.insert((RecordKind::Place, p.id.0.clone()), Some(p.region.clone()));
-    }
-    for i in &data.institutions {
-        out.insert(
-            (RecordKind::Institution, i.id.0.clone()),
-            Some(data.place(i.place).region.clone()),
-        );
-    }
-    for c in &data.children {
-        let region = &data.place(c.location).region;
-        child_region.insert(&c.id.0, region);
-        out.insert((RecordKind::Child, c.id.0.clone()), Some(region.clone()));
-    }
-    for c in &data.carers {
-        out.insert(
-            (RecordKind::Carer, c.id.0.clone()),
-            Some(data.place(c.place).region.clone()),
-        );
-    }
-    let place_region: HashMap<&str, &str> = data
-        .places
-        .iter()
-        .map(|p| (p.id.0.as_str(), p.region.as_str()))
-        .collect();
-    for ((kind, id), s) in all {
-        if *kind == RecordKind::Road {
-            let r = text_field(&s.fields, "from_place_id")
-                .and_then(|p| place_region.get(p))
-                .map(|r| (*r).to_owned());
-            out.insert((*kind, id.clone()), r);
-        }
-        if *kind == RecordKind::SiblingLink {
-            let r = text_field(&s.fields, "child_id")
-                .and_then(|c| child_region.get(c))
-                .map(|r| (*r).to_owned());
-            out.insert((*kind, id.clone()), r);
-        }
-    }
-    out
-}
-
-/// Writes the rows of `after` that differ from `before` (fields, version or
-/// region) and deletes the rows gone; bumps the revision when anything
-/// changed. Returns the revision.
-fn write_changes(
-    tx: &rusqlite::Transaction<'_>,
-    before: &All,
-    after: &All,
-) -> Result<i64, StoreError> {
-    let mut changed = 0usize;
-    {
-        let mut ins = tx.prepare_cached(
-            "INSERT INTO records (kind, id, region, version, fields) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (kind, id) DO UPDATE SET region = excluded.region,
-                 version = excluded.version, fields = excluded.fields",
-        )?;
-        for (key, s) in after {
-            let same = before.get(key).is_some_and(|b| {
-                b.version == s.version
-                    && b.region == s.region
-                    && (Arc::ptr_eq(&b.fields, &s.fields) || b.fields == s.fields)
-            });
-            if !same {
-                let text = Value::Object((*s.fields).clone()).to_string();
-                ins.execute(params![key.0.as_str(), key.1, s.region, s.version, text])?;
-                changed += 1;
-            }
-        }
-        let mut del = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?;
-        for key in before.keys() {
-            if !after.contains_key(key) {
-                del.execute(params![key.0.as_str(), key.1])?;
-                changed += 1;
-            }
-        }
-    }
-    if changed > 0 {
-        tx.execute(
-            "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
-            [],
-        )?;
-    }
-    Ok(
-        tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-            r.get(0)
-        })?,
-    )
-}
-
-/// Validates `after` and fills in regions.
-fn finish(mut after: All) -> Result<(All, DataSet), StoreError> {
-    let data = validate(&after)?;
-    let mut reg = regions(&data, &after);
-    for (key, s) in after.iter_mut() {
-        s.region = reg.remove(key).flatten();
-    }
-    Ok((after, data))
-}
-
-fn to_record(key: &(RecordKind, String), s: &Stored) -> Record {
-    Record {
-        kind: key.0,
-        id: key.1.clone(),
-        region: s.region.clone(),
-        version: s.version,
-        fields: (*s.fields).clone(),
-    }
-}
-
-fn row_record(r: &rusqlite::Row<'_>) -> Result<Record, StoreError> {
-    let kind: String = r.get(0)?;
-    let id: String = r.get(1)?;
-    let k = RecordKind::parse(&kind)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind:?}")))?;
-    let text: String = r.get(4)?;
-    Ok(Record {
-        fields: parse_fields(&kind, &id, &text)?,
-        kind: k,
-        id,
-        version: r.get(2)?,
-        region: r.get(3)?,
-    })
 }
 
 /// Bundled Serbia fixtures (CSV), in [`crate::io::format::FILES`] order.
@@ -482,140 +199,20 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Backend`] when the database cannot be opened,
-    /// [`StoreError::Migration`] when a migration fails,
-    /// [`StoreError::Unsupported`] for PostgreSQL in this build.
+    /// [`StoreError::Migration`] when a migration fails.
     pub fn open(target: &StoreTarget) -> Result<Store, StoreError> {
-        match target {
-            StoreTarget::Sqlite(path) => {
-                let mut writer = open_connection(path)?;
-                migrate(&mut writer)?;
-                let readers = (0..READERS)
-                    .map(|_| open_connection(path).map(Mutex::new))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let audit = audit::Writer::start(audit::Conn::Sqlite(open_connection(path)?));
-                Ok(Store {
-                    inner: Arc::new(Inner {
-                        db: Db::Sqlite {
-                            writer: Mutex::new(writer),
-                            readers,
-                            next_reader: AtomicUsize::new(0),
-                        },
-                        audit,
-                        cache: Mutex::new(None),
-                    }),
-                })
-            }
-            StoreTarget::Postgres(url) => {
-                let pool = pg::open(url)?;
-                let audit = audit::Writer::start(audit::Conn::Pg(pg::client(url)?));
-                Ok(Store {
-                    inner: Arc::new(Inner {
-                        db: Db::Pg(pool),
-                        audit,
-                        cache: Mutex::new(None),
-                    }),
-                })
-            }
-        }
-    }
-
-    /// A pooled PostgreSQL connection, when this store is on PostgreSQL.
-    fn pg(
-        &self,
-    ) -> Result<
-        Option<r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>>,
-        StoreError,
-    > {
-        match &self.inner.db {
-            Db::Pg(pool) => Ok(Some(pool.get()?)),
-            Db::Sqlite { .. } => Ok(None),
-        }
-    }
-
-    fn reader(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        let Db::Sqlite {
-            readers,
-            next_reader,
-            ..
-        } = &self.inner.db
-        else {
-            return Err(StoreError::Unsupported("not a SQLite store".into()));
+        let backend: Box<dyn Backend> = match target {
+            StoreTarget::Sqlite(path) => Box::new(sqlite::Sqlite::open(path)?),
+            StoreTarget::Postgres(url) => Box::new(postgres::Postgres::open(url)?),
         };
-        for m in readers {
-            if let Ok(g) = m.try_lock() {
-                return Ok(g);
-            }
-        }
-        let i = next_reader.fetch_add(1, Ordering::Relaxed) % readers.len().max(1);
-        readers
-            .get(i)
-            .map(lock)
-            .ok_or_else(|| StoreError::Backend("no reader connections".into()))
-    }
-
-    fn writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        match &self.inner.db {
-            Db::Sqlite { writer, .. } => Ok(lock(writer)),
-            Db::Pg(_) => Err(StoreError::Unsupported("not a SQLite store".into())),
-        }
-    }
-
-    /// Runs one change: loads every record under the write lock, lets `f`
-    /// compute the new set, validates it, fills regions and writes the rows
-    /// that differ. Returns the new set, `f`'s value and the revision.
-    fn change<T>(
-        &self,
-        f: impl FnOnce(&All) -> Result<(All, T), StoreError>,
-    ) -> Result<(Arc<All>, T, i64), StoreError> {
-        let (after, data, t, rev) = if let Some(mut c) = self.pg()? {
-            let mut tx = c.transaction()?;
-            tx.batch_execute("LOCK TABLE records IN EXCLUSIVE MODE")?;
-            let rev0 = pg::revision(&mut tx)?;
-            let before = match self.cached(rev0) {
-                Some((all, _)) => all,
-                None => Arc::new(pg::load_all(&mut tx)?),
-            };
-            let (after, t) = f(&before)?;
-            let (after, data) = finish(after)?;
-            let rev = pg::write_changes(&mut tx, &before, &after)?;
-            tx.commit()?;
-            (after, data, t, rev)
-        } else {
-            let mut conn = self.writer()?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let rev0: i64 =
-                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                    r.get(0)
-                })?;
-            let before = match self.cached(rev0) {
-                Some((all, _)) => all,
-                None => Arc::new(load_all(&tx)?),
-            };
-            let (after, t) = f(&before)?;
-            let (after, data) = finish(after)?;
-            let rev = write_changes(&tx, &before, &after)?;
-            tx.commit()?;
-            (after, data, t, rev)
-        };
-        let after = Arc::new(after);
-        self.remember(rev, after.clone(), Arc::new(data));
-        Ok((after, t, rev))
-    }
-
-    fn cached(&self, revision: i64) -> Option<(Arc<All>, Arc<DataSet>)> {
-        let c = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
-        c.as_ref()
-            .filter(|c| c.revision == revision)
-            .map(|c| (c.all.clone(), c.data.clone()))
-    }
-
-    fn remember(&self, revision: i64, all: Arc<All>, data: Arc<DataSet>) {
-        let mut c = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
-        *c = Some(Cached {
-            revision,
-            all,
-            data,
-        });
+        let audit = audit::Writer::start(backend.audit_connection()?);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                audit,
+                cache: Mutex::new(None),
+            }),
+        })
     }
 
     /// Checks that the database answers (for `/readyz`).
@@ -623,12 +220,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn ping(&self) -> Result<(), StoreError> {
-        if let Some(mut c) = self.pg()? {
-            c.batch_execute("SELECT 1")?;
-            return Ok(());
-        }
-        let _: i64 = self.reader()?.query_row("SELECT 1", [], |r| r.get(0))?;
-        Ok(())
+        self.inner.backend.ping()
     }
 
     /// Durability settings read back from the database (SQLite:
@@ -637,16 +229,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn durability(&self) -> Result<Durability, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::durability(&mut *c);
-        }
-        let c = self.writer()?;
-        let journal_mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-        let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
-        Ok(Durability {
-            journal_mode,
-            synchronous: sync.to_string(),
-        })
+        self.inner.backend.durability()
     }
 
     /// Whether the store has no records yet.
@@ -654,13 +237,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Backend`].
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = if let Some(mut c) = self.pg()? {
-            c.query_one("SELECT COUNT(*) FROM records", &[])?.get(0)
-        } else {
-            self.reader()?
-                .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?
-        };
-        Ok(n == 0)
+        Ok(self.inner.backend.record_count()? == 0)
     }
 
     /// Imports the bundled Serbia fixtures (upsert).
@@ -670,434 +247,4 @@ impl Store {
     pub fn seed_serbia(&self) -> Result<ImportSummary, StoreError> {
         self.import(&serbia_dataset()?, ImportMode::Upsert)
     }
-
-    /// Imports `data` in one transaction, all-or-nothing; the resulting data
-    /// set is validated before commit.
-    ///
-    /// # Errors
-    /// [`StoreError::Invalid`] (nothing written), [`StoreError::Backend`].
-    pub fn import(&self, data: &DataSet, mode: ImportMode) -> Result<ImportSummary, StoreError> {
-        let doc = crate::io::dataset_to_json_map(data);
-        let (_, mut summary, rev) = self.change(|before| {
-            let mut after = match mode {
-                ImportMode::Upsert => before.clone(),
-                ImportMode::Replace => All::new(),
-            };
-            let mut summary = ImportSummary::default();
-            for kind in RecordKind::ALL {
-                let Some(Value::Array(items)) = doc.get(kind.doc_key()) else {
-                    continue;
-                };
-                for item in items {
-                    let Value::Object(fields) = item else {
-                        continue;
-                    };
-                    let id = record_id(kind, fields)?;
-                    let key = (kind, id);
-                    let stored = match before.get(&key) {
-                        Some(b) if *b.fields == *fields => {
-                            summary.unchanged += 1;
-                            b.clone()
-                        }
-                        Some(b) => {
-                            summary.updated += 1;
-                            Stored {
-                                version: b.version + 1,
-                                region: None,
-                                fields: Arc::new(fields.clone()),
-                            }
-                        }
-                        None => {
-                            summary.created += 1;
-                            Stored {
-                                version: 1,
-                                region: None,
-                                fields: Arc::new(fields.clone()),
-                            }
-                        }
-                    };
-                    after.insert(key, stored);
-                }
-            }
-            summary.deleted = before.keys().filter(|k| !after.contains_key(*k)).count();
-            Ok((after, summary))
-        })?;
-        summary.revision = rev;
-        Ok(summary)
-    }
-
-    /// One record.
-    ///
-    /// # Errors
-    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
-    pub fn get(&self, kind: RecordKind, id: &str) -> Result<Option<Record>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::get(&mut *c, kind, id);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT kind, id, version, region, fields FROM records WHERE kind = ?1 AND id = ?2",
-        )?;
-        let mut rows = stmt.query(params![kind.as_str(), id])?;
-        match rows.next()? {
-            Some(r) => Ok(Some(row_record(r)?)),
-            None => Ok(None),
-        }
-    }
-
-    /// A page of records ordered by id: at most `q.limit` records with id
-    /// greater than `q.after`, optionally only in `q.regions`.
-    ///
-    /// # Errors
-    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
-    pub fn list(&self, kind: RecordKind, q: &ListQuery) -> Result<Vec<Record>, StoreError> {
-        let after = q.after.clone().unwrap_or_default();
-        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        if let Some(mut c) = self.pg()? {
-            return pg::list(&mut *c, kind, &after, limit, q.regions.as_deref());
-        }
-        let conn = self.reader()?;
-        let mut out = Vec::new();
-        match &q.regions {
-            None => {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind, id, version, region, fields FROM records
-                     WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                )?;
-                let mut rows = stmt.query(params![kind.as_str(), after, limit])?;
-                while let Some(r) = rows.next()? {
-                    out.push(row_record(r)?);
-                }
-            }
-            Some(regions) => {
-                let regions = Value::from(regions.clone()).to_string();
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind, id, version, region, fields FROM records
-                     WHERE kind = ?1 AND id > ?2
-                       AND region IN (SELECT value FROM json_each(?4))
-                     ORDER BY id LIMIT ?3",
-                )?;
-                let mut rows = stmt.query(params![kind.as_str(), after, limit, regions])?;
-                while let Some(r) = rows.next()? {
-                    out.push(row_record(r)?);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Creates a record; the whole resulting data set is validated.
-    ///
-    /// # Errors
-    /// [`StoreError::AlreadyExists`], [`StoreError::Invalid`] (nothing
-    /// written), [`StoreError::Backend`].
-    pub fn create(
-        &self,
-        kind: RecordKind,
-        fields: Map<String, Value>,
-    ) -> Result<Record, StoreError> {
-        let id = record_id(kind, &fields)?;
-        self.put((kind, id), fields, |before, key| {
-            if before.contains_key(key) {
-                return Err(StoreError::AlreadyExists {
-                    kind,
-                    id: key.1.clone(),
-                });
-            }
-            Ok(1)
-        })
-    }
-
-    /// Writes `fields` as record `key` at the version `version` computes
-    /// from the records before the change (or refuses), validating the
-    /// whole result, and returns the stored record.
-    fn put(
-        &self,
-        key: (RecordKind, String),
-        fields: Map<String, Value>,
-        version: impl FnOnce(&All, &(RecordKind, String)) -> Result<i64, StoreError>,
-    ) -> Result<Record, StoreError> {
-        let (after, (), _) = self.change(|before| {
-            let version = version(before, &key)?;
-            let mut after = before.clone();
-            after.insert(
-                key.clone(),
-                Stored {
-                    version,
-                    region: None,
-                    fields: Arc::new(fields),
-                },
-            );
-            Ok((after, ()))
-        })?;
-        after
-            .get(&key)
-            .map(|s| to_record(&key, s))
-            .ok_or_else(|| StoreError::Corrupt("written record vanished".into()))
-    }
-
-    /// Replaces a record's fields (version + 1); with `if_version`, only if
-    /// the record is at that version.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`],
-    /// [`StoreError::Invalid`] (nothing written), [`StoreError::Backend`].
-    pub fn update(
-        &self,
-        kind: RecordKind,
-        id: &str,
-        if_version: Option<i64>,
-        mut fields: Map<String, Value>,
-    ) -> Result<Record, StoreError> {
-        if kind != RecordKind::SiblingLink && !fields.contains_key("id") {
-            fields.insert("id".into(), Value::String(id.to_owned()));
-        }
-        let new_id = record_id(kind, &fields)?;
-        if new_id != id {
-            return Err(invalid(
-                if kind == RecordKind::SiblingLink {
-                    "child_id"
-                } else {
-                    "id"
-                },
-                Some(id),
-                &format!("the fields name record {new_id}, not {id}"),
-                "ids cannot change; create a new record instead",
-            ));
-        }
-        self.put((kind, id.to_owned()), fields, |before, key| {
-            Ok(current(before, key, if_version)?.version + 1)
-        })
-    }
-
-    /// Deletes a record; fails with [`StoreError::Conflict`] when other
-    /// records still refer to it.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`], [`StoreError::VersionMismatch`],
-    /// [`StoreError::Conflict`], [`StoreError::Backend`].
-    pub fn delete(
-        &self,
-        kind: RecordKind,
-        id: &str,
-        if_version: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let key = (kind, id.to_owned());
-        let r = self.change(|before| {
-            current(before, &key, if_version)?;
-            let mut after = before.clone();
-            after.remove(&key);
-            Ok((after, ()))
-        });
-        match r {
-            Ok(_) => Ok(()),
-            Err(StoreError::Invalid { errors }) => Err(StoreError::Conflict {
-                message: format!(
-                    "deleting {kind} {id} would leave the data set invalid: {}",
-                    errors
-                        .iter()
-                        .map(|e| e.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            }),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The whole data set (validated with the loader's rules) and its revision.
-    ///
-    /// # Errors
-    /// [`StoreError::Invalid`] if stored data no longer validates,
-    /// [`StoreError::Backend`].
-    pub fn dataset(&self) -> Result<(DataSet, i64), StoreError> {
-        let rev = self.revision()?;
-        if let Some((_, data)) = self.cached(rev) {
-            return Ok(((*data).clone(), rev));
-        }
-        let (all, rev) = if let Some(mut c) = self.pg()? {
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let rev = pg::revision(&mut tx)?;
-            let all = pg::load_all(&mut tx)?;
-            tx.commit()?;
-            (all, rev)
-        } else {
-            let mut conn = self.reader()?;
-            let tx = conn.transaction()?;
-            let rev: i64 =
-                tx.query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                    r.get(0)
-                })?;
-            let all = load_all(&tx)?;
-            tx.commit()?;
-            (all, rev)
-        };
-        let (all, data) = finish(all)?;
-        let data = Arc::new(data);
-        self.remember(rev, Arc::new(all), data.clone());
-        Ok(((*data).clone(), rev))
-    }
-
-    /// Revision counter; bumps on every change of the records.
-    ///
-    /// # Errors
-    /// [`StoreError::Backend`].
-    pub fn revision(&self) -> Result<i64, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::revision(&mut *c);
-        }
-        Ok(self
-            .reader()?
-            .query_row("SELECT value FROM meta WHERE key = 'revision'", [], |r| {
-                r.get(0)
-            })?)
-    }
-
-    /// Records a decision. An override needs a reason; an override of a
-    /// hard rule is flagged. The child and carer must exist.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`], [`StoreError::Invalid`], [`StoreError::Backend`].
-    pub fn record_decision(&self, d: &NewDecision) -> Result<Decision, StoreError> {
-        let reason = d
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned);
-        let flagged = d.decision == DecisionKind::Overridden && d.overrides_hard_rule;
-        if d.decision == DecisionKind::Overridden && reason.is_none() {
-            return Err(invalid(
-                "reason",
-                Some(&d.child_id),
-                if flagged {
-                    "overriding a hard rule needs a reason"
-                } else {
-                    "an override needs a reason"
-                },
-                "give the reason for the override",
-            ));
-        }
-        for (kind, id) in [
-            (RecordKind::Child, &d.child_id),
-            (RecordKind::Carer, &d.carer_id),
-        ] {
-            if self.get(kind, id)?.is_none() {
-                return Err(StoreError::NotFound {
-                    kind,
-                    id: id.clone(),
-                });
-            }
-        }
-        let mut out = Decision {
-            id: 0,
-            child_id: d.child_id.clone(),
-            carer_id: d.carer_id.clone(),
-            decision: d.decision,
-            reason,
-            actor: d.actor.clone(),
-            flagged,
-            created_at: now(),
-        };
-        if let Some(mut c) = self.pg()? {
-            out.id = pg::insert_decision(&mut c, &out)?;
-            return Ok(out);
-        }
-        let mut conn = self.writer()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO decisions (id, child_id, carer_id, decision, reason, actor, flagged, created_at)
-             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM decisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                out.child_id,
-                out.carer_id,
-                out.decision.as_str(),
-                out.reason,
-                out.actor,
-                i64::from(flagged),
-                out.created_at
-            ],
-        )?;
-        out.id = tx.query_row("SELECT MAX(id) FROM decisions", [], |r| r.get(0))?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// Decisions, oldest first; only for `child_id` when given.
-    ///
-    /// # Errors
-    /// [`StoreError::Backend`], [`StoreError::Corrupt`].
-    pub fn list_decisions(&self, child_id: Option<&str>) -> Result<Vec<Decision>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::list_decisions(&mut *c, child_id);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, child_id, carer_id, decision, reason, actor, flagged, created_at
-             FROM decisions WHERE (?1 IS NULL OR child_id = ?1) ORDER BY id",
-        )?;
-        let mut rows = stmt.query(params![child_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let dk: String = r.get(3)?;
-            let flagged: i64 = r.get(6)?;
-            out.push(Decision {
-                id: r.get(0)?,
-                child_id: r.get(1)?,
-                carer_id: r.get(2)?,
-                decision: DecisionKind::parse(&dk)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown decision {dk:?}")))?,
-                reason: r.get(4)?,
-                actor: r.get(5)?,
-                flagged: flagged != 0,
-                created_at: r.get(7)?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Declined pairs `(child_id, carer_id)`, sorted, without repeats.
-    ///
-    /// # Errors
-    /// [`StoreError::Backend`].
-    pub fn declines(&self) -> Result<Vec<(String, String)>, StoreError> {
-        if let Some(mut c) = self.pg()? {
-            return pg::declines(&mut *c);
-        }
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT child_id, carer_id FROM decisions WHERE decision = 'declined'
-             ORDER BY child_id, carer_id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-}
-
-/// The stored record at `key`, checking `if_version`.
-fn current<'a>(
-    all: &'a All,
-    key: &(RecordKind, String),
-    if_version: Option<i64>,
-) -> Result<&'a Stored, StoreError> {
-    let Some(cur) = all.get(key) else {
-        return Err(StoreError::NotFound {
-            kind: key.0,
-            id: key.1.clone(),
-        });
-    };
-    if let Some(v) = if_version {
-        if v != cur.version {
-            return Err(StoreError::VersionMismatch {
-                kind: key.0,
-                id: key.1.clone(),
-                current: cur.version,
-            });
-        }
-    }
-    Ok(cur)
 }

@@ -148,12 +148,6 @@ pub enum StoreError {
     Unsupported(String),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
-    }
-}
-
 /// One stored record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
