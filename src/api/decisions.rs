@@ -6,7 +6,7 @@
 //! caller: accepting such a pair is refused (it is an override), and an
 //! override of a hard rule needs a reason and is flagged for review.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, bad, blocking, child_in_scope, require};
+use super::{ApiJson, AppState, Problem, RequestId, audit, blocking, child_in_scope, require};
 use crate::store::{DecisionKind, NewDecision, Role};
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
@@ -97,21 +97,15 @@ async fn list(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
+    let Path(id) = path.map_err(Problem::bad_request)?;
+    blocking(move || {
         let action = "GET /v1/children/{id}/decisions";
-        let key = require(
-            &st,
-            &headers,
-            &[Role::Officer, Role::Admin],
-            "decisions",
-            &rid,
-        )?;
+        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions")?;
         child_in_scope(&st, &key, &id, action, &rid)?;
         let rows = st
             .store
             .list_decisions(Some(&id))
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         audit(&st.store, &key, action, Some(&id), &rid, "200")?;
         let body: Vec<DecisionBody> = rows.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
@@ -140,21 +134,19 @@ async fn record(
     path: Result<Path<String>, PathRejection>,
     body: Result<ApiJson<DecisionRequest>, Problem>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
+    let Path(id) = path.map_err(Problem::bad_request)?;
+    blocking(move || {
         let action = "POST /v1/children/{id}/decisions";
-        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions", &rid)?;
+        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions")?;
         let ApiJson(req) = body?;
         child_in_scope(&st, &key, &id, action, &rid)?;
         let model = super::matching::model_by_name(
             req.model.as_deref().unwrap_or("default"),
-            "field `model`",
-            &rid,
-        )?;
-        let declines = st.store.declines().map_err(|e| Problem::internal(e, &rid))?;
+            "field `model`")?;
+        let declines = st.store.declines().map_err(Problem::internal)?;
         let scorer = st
             .scorer(model, declines)
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         let eligible = scorer.1.with_dependent(|o, scorer| {
             let cix = o.data.child_ix(&id)?;
             let hix = o.data.carer_ix(&req.carer_id)?;
@@ -162,18 +154,14 @@ async fn record(
         });
         let Some(eligible) = eligible else {
             return Err(Problem::not_found(
-                format!("field `carerId`: no household with id {:?}", req.carer_id),
-                &rid,
-            ));
+                format!("field `carerId`: no household with id {:?}", req.carer_id)));
         };
         if !eligible && req.decision == DecisionKind::Accepted {
             return Err(Problem::invalid(
                 format!(
                     "field `decision`: household {} is excluded by a hard rule for child {id}; record `overridden` with a reason instead",
                     req.carer_id
-                ),
-                &rid,
-            ));
+                )));
         }
         let d = st
             .store
@@ -185,7 +173,7 @@ async fn record(
                 actor: key.id.clone(),
                 overrides_hard_rule: !eligible,
             })
-            .map_err(|e| Problem::from_store(e, &rid))?;
+            .map_err(Problem::from_store)?;
         audit(&st.store, &key, action, Some(&id), &rid, "201")?;
         Ok((StatusCode::CREATED, axum::Json(DecisionBody::from(d))).into_response())
     })

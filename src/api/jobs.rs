@@ -20,7 +20,7 @@ mod queue;
 
 pub(crate) use queue::Jobs;
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, bad, blocking, json_response, require};
+use super::{ApiJson, AppState, Problem, RequestId, audit, blocking, json_response, require};
 use crate::domain::DataSet;
 use crate::io::plan_report;
 use crate::scoring::{Model, Scorer};
@@ -426,13 +426,13 @@ fn summary(r: &SimResult) -> serde_json::Value {
 // ------------------------------------------------------------------ helpers
 
 /// A 422 listing every (field, problem).
-fn invalid(errors: Vec<(&'static str, String)>, rid: &RequestId) -> Problem {
+fn invalid(errors: Vec<(&'static str, String)>) -> Problem {
     let detail = errors
         .iter()
         .map(|(_, m)| m.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    let mut p = Problem::invalid(detail, rid);
+    let mut p = Problem::invalid(detail);
     p.errors = errors
         .into_iter()
         .map(|(field, problem)| json!({ "field": field, "problem": problem }))
@@ -445,27 +445,23 @@ fn viewer(key: &ApiKey) -> Option<&str> {
     (key.role != Role::Admin).then_some(key.id.as_str())
 }
 
-fn not_found(kind: JobKind, id: &str, rid: &RequestId) -> Problem {
-    Problem::not_found(format!("no {} job with id {id:?}", kind.noun()), rid)
+fn not_found(kind: JobKind, id: &str) -> Problem {
+    Problem::not_found(format!("no {} job with id {id:?}", kind.noun()))
 }
 
-fn refused(r: Refusal, rid: &RequestId) -> Problem {
+fn refused(r: Refusal) -> Problem {
     match r {
         Refusal::Full { max_jobs } => Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many requests",
             format!(
                 "{max_jobs} plan and simulation jobs are queued or running, the most the service takes; retry after the given seconds"
-            ),
-            rid,
-        )
+            ))
         .retry_after(QUEUE_FULL_RETRY_SECS),
         Refusal::Closed => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Shutting down",
-            "the service is shutting down and takes no new jobs; retry later",
-            rid,
-        )
+            "the service is shutting down and takes no new jobs; retry later")
         .retry_after(QUEUE_FULL_RETRY_SECS),
     }
 }
@@ -475,9 +471,8 @@ fn respond(
     status: StatusCode,
     body: &impl Serialize,
     location: Option<&str>,
-    rid: &RequestId,
 ) -> Result<Response, Problem> {
-    let bytes = serde_json::to_vec(body).map_err(|e| Problem::internal(e, rid))?;
+    let bytes = serde_json::to_vec(body).map_err(Problem::internal)?;
     let mut res = json_response(bytes);
     *res.status_mut() = status;
     if let Some(v) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
@@ -499,14 +494,14 @@ fn accept(
     let job = st
         .jobs
         .submit(kind, &key.id, description, work)
-        .map_err(|r| refused(r, rid))?;
+        .map_err(refused)?;
     let action = format!("POST {}", kind.base());
     if let Err(p) = audit(&st.store, key, &action, None, rid, "202") {
         let _ = st.jobs.cancel(kind, &job.id, None);
         return Err(p);
     }
     let location = format!("{}/{}", kind.base(), job.id);
-    respond(StatusCode::ACCEPTED, &job, Some(&location), rid)
+    respond(StatusCode::ACCEPTED, &job, Some(&location))
 }
 
 async fn get_job(
@@ -516,35 +511,35 @@ async fn get_job(
     id: Result<Path<String>, PathRejection>,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    let Path(id) = id.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
+    let Path(id) = id.map_err(Problem::bad_request)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, kind.base())?;
         let job = st
             .jobs
             .get(kind, &id, viewer(&key))
-            .ok_or_else(|| not_found(kind, &id, &rid))?;
+            .ok_or_else(|| not_found(kind, &id))?;
         if kind == JobKind::Plan && job.status == JobStatus::Succeeded {
             // The result names children.
             audit(&st.store, &key, "GET /v1/plans/{id}", None, &rid, "200")?;
         }
-        respond(StatusCode::OK, &job, None, &rid)
+        respond(StatusCode::OK, &job, None)
     })
     .await
 }
 
 async fn cancel_job(
     st: Arc<AppState>,
-    rid: RequestId,
+    _rid: RequestId,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    let Path(id) = id.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
+    let Path(id) = id.map_err(Problem::bad_request)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, kind.base())?;
         match st.jobs.cancel(kind, &id, viewer(&key)) {
-            Ok(job) => respond(StatusCode::OK, &job, None, &rid),
-            Err(CancelError::NotFound) => Err(not_found(kind, &id, &rid)),
+            Ok(job) => respond(StatusCode::OK, &job, None),
+            Err(CancelError::NotFound) => Err(not_found(kind, &id)),
             Err(CancelError::Finished(s)) => Err(Problem::new(
                 StatusCode::CONFLICT,
                 "Conflict",
@@ -553,7 +548,6 @@ async fn cancel_job(
                     kind.noun(),
                     s.as_str()
                 ),
-                &rid,
             )),
         }
     })
@@ -562,25 +556,21 @@ async fn cancel_job(
 
 async fn list_jobs(
     st: Arc<AppState>,
-    rid: RequestId,
+    _rid: RequestId,
     headers: HeaderMap,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, kind.base(), &rid)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, kind.base())?;
         let jobs = st.jobs.list(kind, viewer(&key));
-        respond(StatusCode::OK, &JobList { jobs }, None, &rid)
+        respond(StatusCode::OK, &JobList { jobs }, None)
     })
     .await
 }
 
 /// Checks a plan request against itself and the data set: every problem
 /// at once, each naming its field.
-fn validate_plan(
-    st: &AppState,
-    req: PlanRequest,
-    rid: &RequestId,
-) -> Result<(PlanJob, String), Problem> {
+fn validate_plan(st: &AppState, req: PlanRequest) -> Result<(PlanJob, String), Problem> {
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let time_limit = req.time_limit_secs.unwrap_or(DEFAULT_TIME_LIMIT_SECS);
     if !(time_limit.is_finite() && time_limit > 0.0 && time_limit <= MAX_TIME_LIMIT_SECS) {
@@ -612,7 +602,7 @@ fn validate_plan(
         ));
     }
     let model_name = req.model.as_deref().unwrap_or("default");
-    let model = match super::matching::model_by_name(model_name, "model", rid) {
+    let model = match super::matching::model_by_name(model_name, "model") {
         Ok(m) => Some(m),
         Err(p) if p.status == StatusCode::UNPROCESSABLE_ENTITY => {
             errors.push(("model", p.detail));
@@ -620,7 +610,7 @@ fn validate_plan(
         }
         Err(p) => return Err(p),
     };
-    let (_, data) = st.dataset().map_err(|e| Problem::from_store(e, rid))?;
+    let (_, data) = st.dataset().map_err(Problem::from_store)?;
     let scope = match (req.region, req.children) {
         (Some(_), Some(_)) => {
             errors.push((
@@ -700,35 +690,28 @@ fn validate_plan(
                 description,
             ))
         }
-        _ => Err(invalid(errors, rid)),
+        _ => Err(invalid(errors)),
     }
 }
 
 /// The scenario of a simulation request over the current data set.
-fn validate_simulation(
-    st: &AppState,
-    req: SimulationRequest,
-    rid: &RequestId,
-) -> Result<Scenario, Problem> {
+fn validate_simulation(st: &AppState, req: SimulationRequest) -> Result<Scenario, Problem> {
     if let Some(r) = req.replications {
         if !(1..=MAX_REPLICATIONS).contains(&r) {
-            return Err(invalid(
-                vec![(
-                    "replications",
-                    format!("replications = {r}: must be 1–{MAX_REPLICATIONS}"),
-                )],
-                rid,
-            ));
+            return Err(invalid(vec![(
+                "replications",
+                format!("replications = {r}: must be 1–{MAX_REPLICATIONS}"),
+            )]));
         }
     }
-    let (_, data) = st.dataset().map_err(|e| Problem::from_store(e, rid))?;
+    let (_, data) = st.dataset().map_err(Problem::from_store)?;
     let mut sc =
         Scenario::from_toml_with_data(&req.scenario, "request", (*data).clone()).map_err(|e| {
             let lines = match &e {
                 ScenarioError::Invalid { errors, .. } => errors.clone(),
                 other => vec![other.to_string()],
             };
-            let mut p = Problem::invalid(e.to_string(), rid);
+            let mut p = Problem::invalid(e.to_string());
             p.errors = lines
                 .into_iter()
                 .map(|problem| json!({ "field": "scenario", "problem": problem }))
@@ -769,10 +752,10 @@ async fn submit_plan(
     headers: HeaderMap,
     body: Result<ApiJson<PlanRequest>, Problem>,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, "/v1/plans", &rid)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, "/v1/plans")?;
         let ApiJson(req) = body?;
-        let (job, description) = validate_plan(&st, req, &rid)?;
+        let (job, description) = validate_plan(&st, req)?;
         accept(&st, &key, JobKind::Plan, description, plan_work(job), &rid)
     })
     .await
@@ -872,10 +855,10 @@ async fn submit_simulation(
     headers: HeaderMap,
     body: Result<ApiJson<SimulationRequest>, Problem>,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, "/v1/simulations", &rid)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, "/v1/simulations")?;
         let ApiJson(req) = body?;
-        let sc = validate_simulation(&st, req, &rid)?;
+        let sc = validate_simulation(&st, req)?;
         let description = sc.spec.name.clone();
         accept(
             &st,
@@ -983,21 +966,20 @@ async fn cancel_simulation(
 )]
 async fn simulation_file(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
+    Extension(_rid): Extension<RequestId>,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let Path((id, name)) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &ROLES, "/v1/simulations", &rid)?;
-        let no_file =
-            || Problem::not_found(format!("simulation job {id:?} has no file {name:?}"), &rid);
+    let Path((id, name)) = path.map_err(Problem::bad_request)?;
+    blocking(move || {
+        let key = require(&st, &headers, &ROLES, "/v1/simulations")?;
+        let no_file = || Problem::not_found(format!("simulation job {id:?} has no file {name:?}"));
         if st
             .jobs
             .get(JobKind::Simulation, &id, viewer(&key))
             .is_none()
         {
-            return Err(not_found(JobKind::Simulation, &id, &rid));
+            return Err(not_found(JobKind::Simulation, &id));
         }
         if name.contains(['/', '\\']) || name.contains("..") {
             return Err(no_file());
@@ -1015,7 +997,7 @@ async fn simulation_file(
         let bytes = match std::fs::read(&file) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_file()),
-            Err(e) => return Err(Problem::internal(e, &rid)),
+            Err(e) => return Err(Problem::internal(e)),
         };
         let mut res = bytes.into_response();
         let h = res.headers_mut();

@@ -1,6 +1,6 @@
 //! API keys (admin): list, create (the secret is shown once), revoke.
 
-use super::{ApiJson, AppState, Problem, RequestId, bad, blocking, require};
+use super::{ApiJson, AppState, Problem, RequestId, blocking, require};
 use crate::store::{ApiKey, Role};
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
@@ -86,17 +86,10 @@ struct CreatedKey {
         (status = 403, description = "Admins only", body = super::ProblemBody, content_type = "application/problem+json"),
     )
 )]
-async fn list(
-    State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
-        let keys = st
-            .store
-            .list_keys()
-            .map_err(|e| Problem::internal(e, &rid))?;
+async fn list(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, Problem> {
+    blocking(move || {
+        require(&st, &headers, &[Role::Admin], "managing keys")?;
+        let keys = st.store.list_keys().map_err(Problem::internal)?;
         let body: Vec<KeyBody> = keys.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
     })
@@ -121,22 +114,18 @@ async fn create(
     headers: HeaderMap,
     body: Result<ApiJson<NewKey>, Problem>,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
+    blocking(move || {
+        require(&st, &headers, &[Role::Admin], "managing keys")?;
         let ApiJson(new) = body?;
         let Some(role) = Role::parse(&new.role) else {
-            return Err(Problem::invalid(
-                format!(
-                    "field `role` = {:?}: use officer, planner or admin",
-                    new.role
-                ),
-                &rid,
-            ));
+            return Err(Problem::invalid(format!(
+                "field `role` = {:?}: use officer, planner or admin",
+                new.role
+            )));
         };
         if role == Role::Officer && new.regions.is_empty() {
             return Err(Problem::invalid(
                 "field `regions`: an officer key needs at least one region",
-                &rid,
             ));
         }
         if new.label.len() > 200
@@ -147,13 +136,12 @@ async fn create(
         {
             return Err(Problem::invalid(
                 "fields `label` and `regions`: at most 200 characters, regions not blank",
-                &rid,
             ));
         }
         let (key, secret) = st
             .store
             .create_key(role, &new.regions, &new.label)
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         tracing::info!(request_id = %rid.0, key = %key.id, role = role.as_str(), "API key created");
         Ok((
             StatusCode::CREATED,
@@ -187,16 +175,14 @@ async fn revoke(
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
-        let me = require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
+    let Path(id) = path.map_err(Problem::bad_request)?;
+    blocking(move || {
+        let me = require(&st, &headers, &[Role::Admin], "managing keys")?;
         if me.id == id {
             return Err(Problem::new(
                 StatusCode::CONFLICT,
                 "Conflict",
-                "a key cannot revoke itself (that would lock its holder out); use another admin key",
-                &rid,
-            ));
+                "a key cannot revoke itself (that would lock its holder out); use another admin key"));
         }
         match st.store.revoke_key(&id) {
             Ok(()) => {
@@ -204,9 +190,9 @@ async fn revoke(
                 Ok(StatusCode::NO_CONTENT.into_response())
             }
             Err(crate::store::StoreError::Conflict { .. }) => {
-                Err(Problem::not_found(format!("no API key {id:?}"), &rid))
+                Err(Problem::not_found(format!("no API key {id:?}")))
             }
-            Err(e) => Err(Problem::internal(e, &rid)),
+            Err(e) => Err(Problem::internal(e)),
         }
     })
     .await

@@ -3,8 +3,8 @@
 //! explained). Officers (their regions) and admins.
 
 use super::{
-    AppState, CachedScorer, MAX_K, Problem, RequestId, ScorerKey, audit, authenticate, bad,
-    blocking, child_in_scope, json_response, query_count,
+    AppState, CachedScorer, MAX_K, Problem, RequestId, ScorerKey, audit, authenticate, blocking,
+    child_in_scope, json_response, query_count,
 };
 use crate::io::report;
 use crate::scoring::Model;
@@ -60,26 +60,24 @@ fn authorize_child(
         audit(&st.store, key, action, Some(id), rid, "403")?;
         return Err(Problem::forbidden(
             "matches are for officers and admins; planners use plans",
-            rid,
         ));
     }
     child_in_scope(st, key, id, action, rid)
 }
 
-pub(super) fn load_model(q: &HashMap<String, String>, rid: &RequestId) -> Result<Model, Problem> {
+pub(super) fn load_model(q: &HashMap<String, String>) -> Result<Model, Problem> {
     let name = q.get("model").map_or("default", String::as_str);
-    model_by_name(name, "query `model`", rid)
+    model_by_name(name, "query `model`")
 }
 
 /// A built-in model by name (422 for any other name).
-pub(super) fn model_by_name(name: &str, what: &str, rid: &RequestId) -> Result<Model, Problem> {
+pub(super) fn model_by_name(name: &str, what: &str) -> Result<Model, Problem> {
     if !matches!(name, "default" | "serbia") {
-        return Err(Problem::invalid(
-            format!("{what}: unknown model {name:?} (built-in: default, serbia)"),
-            rid,
-        ));
+        return Err(Problem::invalid(format!(
+            "{what}: unknown model {name:?} (built-in: default, serbia)"
+        )));
     }
-    Model::load(name).map_err(|e| Problem::internal(e, rid))
+    Model::load(name).map_err(Problem::internal)
 }
 
 /// What an authorised matching request works with.
@@ -98,12 +96,10 @@ fn grant(
     model: Model,
     rid: &RequestId,
 ) -> Result<Granted, Problem> {
-    let key = authenticate(st, headers, rid)?;
+    let key = authenticate(st, headers)?;
     authorize_child(st, &key, id, action, rid)?;
-    let declines = st.store.declines().map_err(|e| Problem::internal(e, rid))?;
-    let scorer = st
-        .scorer(model, declines)
-        .map_err(|e| Problem::internal(e, rid))?;
+    let declines = st.store.declines().map_err(Problem::internal)?;
+    let scorer = st.scorer(model, declines).map_err(Problem::internal)?;
     Ok(Granted { key, scorer })
 }
 
@@ -132,10 +128,13 @@ async fn matches(
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    let (Path(id), Query(q)) = (id.map_err(|e| bad(e, &rid))?, q.map_err(|e| bad(e, &rid))?);
-    let k = query_count(&q, "k", 10, MAX_K, &rid)?;
-    let model = load_model(&q, &rid)?;
-    blocking(&rid, move |rid| {
+    let (Path(id), Query(q)) = (
+        id.map_err(Problem::bad_request)?,
+        q.map_err(Problem::bad_request)?,
+    );
+    let k = query_count(&q, "k", 10, MAX_K)?;
+    let model = load_model(&q)?;
+    blocking(move || {
         let action = "GET /v1/children/{id}/matches";
         let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
         let body = scorer.1.with_dependent(|o, scorer| {
@@ -144,9 +143,9 @@ async fn matches(
             Some(serde_json::to_vec(&report::ranking_json(scorer, &ranking)))
         });
         let Some(body) = body else {
-            return Err(Problem::not_found(format!("no child with id {id:?}"), &rid));
+            return Err(Problem::not_found(format!("no child with id {id:?}")));
         };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
+        let body = body.map_err(Problem::internal)?;
         audit(&st.store, &key, action, Some(&id), &rid, "200")?;
         Ok(json_response(body))
     })
@@ -182,11 +181,11 @@ async fn explain(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let (Path((id, carer)), Query(q)) = (
-        path.map_err(|e| bad(e, &rid))?,
-        q.map_err(|e| bad(e, &rid))?,
+        path.map_err(Problem::bad_request)?,
+        q.map_err(Problem::bad_request)?,
     );
-    let model = load_model(&q, &rid)?;
-    blocking(&rid, move |rid| {
+    let model = load_model(&q)?;
+    blocking(move || {
         let action = "GET /v1/children/{id}/matches/{carer}";
         let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
         let body = scorer.1.with_dependent(|o, scorer| {
@@ -196,12 +195,11 @@ async fn explain(
         });
         let Some(body) = body else {
             audit(&st.store, &key, action, Some(&id), &rid, "404")?;
-            return Err(Problem::not_found(
-                format!("no household with id {carer:?}"),
-                &rid,
-            ));
+            return Err(Problem::not_found(format!(
+                "no household with id {carer:?}"
+            )));
         };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
+        let body = body.map_err(Problem::internal)?;
         audit(&st.store, &key, action, Some(&id), &rid, "200")?;
         Ok(json_response(body))
     })

@@ -10,7 +10,7 @@
 //! fields; only admins write. Every read or change of a child or sibling
 //! link is audited.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, authenticate, bad, blocking, require};
+use super::{ApiJson, AppState, Problem, RequestId, audit, authenticate, blocking, require};
 use crate::store::{ApiKey, AuditEvent, ImportMode, ListQuery, Record, RecordKind, Role};
 use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -60,7 +60,7 @@ enum RecordType {
     SiblingLinks,
 }
 
-fn kind_of(segment: &str, rid: &RequestId) -> Result<RecordKind, Problem> {
+fn kind_of(segment: &str) -> Result<RecordKind, Problem> {
     Ok(match segment {
         "children" => RecordKind::Child,
         "carers" => RecordKind::Carer,
@@ -68,7 +68,7 @@ fn kind_of(segment: &str, rid: &RequestId) -> Result<RecordKind, Problem> {
         "places" => RecordKind::Place,
         "roads" => RecordKind::Road,
         "sibling-links" => RecordKind::SiblingLink,
-        _ => return Err(Problem::not_found("no such resource", rid)),
+        _ => return Err(Problem::not_found("no such resource")),
     })
 }
 
@@ -200,13 +200,12 @@ fn with_etag(status: StatusCode, version: i64, body: &impl Serialize) -> Respons
 
 /// `If-Match`: `Some(Some(v))` for `"v"`, `Some(None)` for `*`; 428 when
 /// missing, 412 when it names no version.
-fn if_match(headers: &HeaderMap, rid: &RequestId) -> Result<Option<i64>, Problem> {
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
             "Precondition required",
             "send `If-Match` with the record's ETag (from a GET) so that a concurrent change is not overwritten",
-            rid,
         ));
     };
     let v = v.to_str().unwrap_or("").trim();
@@ -225,7 +224,6 @@ fn if_match(headers: &HeaderMap, rid: &RequestId) -> Result<Option<i64>, Problem
                 format!(
                     "`If-Match: {v}` matches no version of this record (ETags look like \"3\")"
                 ),
-                rid,
             )
         })
 }
@@ -264,22 +262,21 @@ async fn list(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let (Path(seg), Query(q)) = (
-        path.map_err(|e| bad(e, &rid))?,
-        q.map_err(|e| bad(e, &rid))?,
+        path.map_err(Problem::bad_request)?,
+        q.map_err(Problem::bad_request)?,
     );
-    let kind = kind_of(&seg, &rid)?;
-    let limit = super::query_count(&q, "limit", PAGE, MAX_PAGE, &rid)?;
+    let kind = kind_of(&seg)?;
+    let limit = super::query_count(&q, "limit", PAGE, MAX_PAGE)?;
     let after = match q.get("cursor") {
         None => None,
         Some(c) => Some(unhex(c).ok_or_else(|| {
-            Problem::invalid(
-                format!("query `cursor` = {c:?} is not a cursor this service gave out"),
-                &rid,
-            )
+            Problem::invalid(format!(
+                "query `cursor` = {c:?} is not a cursor this service gave out"
+            ))
         })?),
     };
-    blocking(&rid, move |rid| {
-        let key = authenticate(&st, &headers, &rid)?;
+    blocking(move || {
+        let key = authenticate(&st, &headers)?;
         let regions = (key.role == Role::Officer && regional(kind) && !key.regions.is_empty())
             .then(|| key.regions.clone());
         let mut rows = st
@@ -292,7 +289,7 @@ async fn list(
                     limit: limit + 1,
                 },
             )
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         let next_cursor = (rows.len() > limit).then(|| {
             rows.truncate(limit);
             rows.last().map(|r| hex(&r.id)).unwrap_or_default()
@@ -305,7 +302,7 @@ async fn list(
             .collect();
         st.store
             .append_audit_many(&events)
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         let items = rows.into_iter().map(|r| body_of(&key, r)).collect();
         Ok(axum::Json(PageBody { items, next_cursor }).into_response())
     })
@@ -334,15 +331,15 @@ async fn read(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = authenticate(&st, &headers, &rid)?;
+    let Path((seg, id)) = path.map_err(Problem::bad_request)?;
+    let kind = kind_of(&seg)?;
+    blocking(move || {
+        let key = authenticate(&st, &headers)?;
         let action = format!("GET /v1/{seg}/{{id}}");
         let record = st
             .store
             .get(kind, &id)
-            .map_err(|e| Problem::internal(e, &rid))?
+            .map_err(Problem::internal)?
             .filter(|r| {
                 key.role != Role::Officer
                     || !regional(kind)
@@ -352,10 +349,7 @@ async fn read(
             if kind == RecordKind::Child {
                 audit(&st.store, &key, &action, Some(&id), &rid, "404")?;
             }
-            return Err(Problem::not_found(
-                format!("no {kind} with id {id:?}"),
-                &rid,
-            ));
+            return Err(Problem::not_found(format!("no {kind} with id {id:?}")));
         };
         if let Some(child) = child_of(&record) {
             audit(&st.store, &key, &action, Some(&child), &rid, "200")?;
@@ -390,15 +384,12 @@ async fn create(
     path: Result<Path<String>, PathRejection>,
     body: Result<ApiJson<Map<String, Value>>, Problem>,
 ) -> Result<Response, Problem> {
-    let Path(seg) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
+    let Path(seg) = path.map_err(Problem::bad_request)?;
+    let kind = kind_of(&seg)?;
+    blocking(move || {
+        let key = require(&st, &headers, &[Role::Admin], "writing records")?;
         let ApiJson(fields) = body?;
-        let record = st
-            .store
-            .create(kind, fields)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+        let record = st.store.create(kind, fields).map_err(Problem::from_store)?;
         if let Some(child) = child_of(&record) {
             audit(
                 &st.store,
@@ -448,16 +439,16 @@ async fn update(
     path: Result<Path<(String, String)>, PathRejection>,
     body: Result<ApiJson<Map<String, Value>>, Problem>,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
-        let version = if_match(&headers, &rid)?;
+    let Path((seg, id)) = path.map_err(Problem::bad_request)?;
+    let kind = kind_of(&seg)?;
+    blocking(move || {
+        let key = require(&st, &headers, &[Role::Admin], "writing records")?;
+        let version = if_match(&headers)?;
         let ApiJson(fields) = body?;
         let record = st
             .store
             .update(kind, &id, version, fields)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+            .map_err(Problem::from_store)?;
         if let Some(child) = child_of(&record) {
             audit(
                 &st.store,
@@ -504,18 +495,15 @@ async fn delete(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
-        let version = if_match(&headers, &rid)?;
-        let before = st
-            .store
-            .get(kind, &id)
-            .map_err(|e| Problem::internal(e, &rid))?;
+    let Path((seg, id)) = path.map_err(Problem::bad_request)?;
+    let kind = kind_of(&seg)?;
+    blocking(move || {
+        let key = require(&st, &headers, &[Role::Admin], "writing records")?;
+        let version = if_match(&headers)?;
+        let before = st.store.get(kind, &id).map_err(Problem::internal)?;
         st.store
             .delete(kind, &id, version)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+            .map_err(Problem::from_store)?;
         if let Some(child) = before.as_ref().and_then(child_of) {
             audit(
                 &st.store,
@@ -579,40 +567,32 @@ async fn import(
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
     body: Result<ApiJson<Map<String, Value>>, Problem>,
 ) -> Result<Response, Problem> {
-    let Query(q) = q.map_err(|e| bad(e, &rid))?;
+    let Query(q) = q.map_err(Problem::bad_request)?;
     let mode = match q.get("mode").map(String::as_str) {
         None | Some("upsert") => ImportMode::Upsert,
         Some("replace") => ImportMode::Replace,
         Some(m) => {
-            return Err(Problem::invalid(
-                format!("query `mode` = {m:?}: use upsert or replace"),
-                &rid,
-            ));
+            return Err(Problem::invalid(format!(
+                "query `mode` = {m:?}: use upsert or replace"
+            )));
         }
     };
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "importing", &rid)?;
+    blocking(move || {
+        let key = require(&st, &headers, &[Role::Admin], "importing")?;
         let ApiJson(doc) = body?;
         let parsed = match doc.get("csv") {
             Some(files) if doc.len() == 1 => {
                 let files: BTreeMap<String, String> = serde_json::from_value(files.clone())
                     .map_err(|e| {
-                        Problem::invalid(
-                            format!("`csv` must map file names to CSV text: {e}"),
-                            &rid,
-                        )
+                        Problem::invalid(format!("`csv` must map file names to CSV text: {e}"))
                     })?;
                 crate::io::dataset_from_csv_texts(&files)
             }
             _ => crate::io::dataset_from_json_value(&Value::Object(doc), "request body"),
         };
-        let data = parsed.map_err(|errors| {
-            Problem::from_store(crate::store::StoreError::Invalid { errors }, &rid)
-        })?;
-        let s = st
-            .store
-            .import(&data, mode)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+        let data = parsed
+            .map_err(|errors| Problem::from_store(crate::store::StoreError::Invalid { errors }))?;
+        let s = st.store.import(&data, mode).map_err(Problem::from_store)?;
         audit(&st.store, &key, "POST /v1/import", None, &rid, "200")?;
         Ok(axum::Json(ImportBody {
             created: s.created,
