@@ -6,12 +6,11 @@
 //! caller: accepting such a pair is refused (it is an override), and an
 //! override of a hard rule needs a reason and is flagged for review.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, blocking, child_in_scope, require};
-use crate::store::{DecisionKind, NewDecision, Role};
-use axum::Extension;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use super::auth::{Allowed, Decide};
+use super::{ApiJson, ApiPath, AppState, Problem, blocking, child_in_scope};
+use crate::store::{DecisionKind, NewDecision};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -93,20 +92,17 @@ impl From<crate::store::Decision> for DecisionBody {
 )]
 async fn list(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    officer: Allowed<Decide>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(Problem::bad_request)?;
     blocking(move || {
         let action = "GET /v1/children/{id}/decisions";
-        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions")?;
-        child_in_scope(&st, &key, &id, action, &rid)?;
+        child_in_scope(&st, &officer, &id, action)?;
         let rows = st
             .store
             .list_decisions(Some(&id))
             .map_err(Problem::internal)?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+        officer.audit(&st.store, action, Some(&id), "200")?;
         let body: Vec<DecisionBody> = rows.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
     })
@@ -129,17 +125,13 @@ async fn list(
 )]
 async fn record(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    body: Result<ApiJson<DecisionRequest>, Problem>,
+    ApiPath(id): ApiPath<String>,
+    officer: Allowed<Decide>,
+    ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(Problem::bad_request)?;
     blocking(move || {
         let action = "POST /v1/children/{id}/decisions";
-        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions")?;
-        let ApiJson(req) = body?;
-        child_in_scope(&st, &key, &id, action, &rid)?;
+        child_in_scope(&st, &officer, &id, action)?;
         let model = super::matching::model_by_name(
             req.model.as_deref().unwrap_or("default"),
             "field `model`")?;
@@ -170,11 +162,11 @@ async fn record(
                 carer_id: req.carer_id,
                 decision: req.decision,
                 reason: req.reason,
-                actor: key.id.clone(),
+                actor: officer.key.id.clone(),
                 overrides_hard_rule: !eligible,
             })
             .map_err(Problem::from_store)?;
-        audit(&st.store, &key, action, Some(&id), &rid, "201")?;
+        officer.audit(&st.store, action, Some(&id), "201")?;
         Ok((StatusCode::CREATED, axum::Json(DecisionBody::from(d))).into_response())
     })
     .await

@@ -20,7 +20,8 @@ mod queue;
 
 pub(crate) use queue::Jobs;
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, blocking, json_response, require};
+use super::auth::{Allowed, Caller, RunPlans, RunSimulations};
+use super::{ApiJson, ApiPath, AppState, Problem, blocking, json_response};
 use crate::domain::DataSet;
 use crate::io::plan_report;
 use crate::scoring::{Model, Scorer};
@@ -29,11 +30,9 @@ use crate::solve::build::Scope;
 use crate::solve::check::check_plan;
 use crate::solve::exact::SolveOptions;
 use crate::solve::plan::PlanOptions;
-use crate::store::{ApiKey, Role};
-use axum::Extension;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use crate::store::Role;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use queue::{CancelError, Outcome, Refusal, RunCtx, Work};
@@ -57,8 +56,6 @@ const DEFAULT_TIME_LIMIT_SECS: f64 = 30.0;
 const MAX_ALTERNATIVES: u32 = 5;
 /// Most simulation replications.
 const MAX_REPLICATIONS: u32 = 10_000;
-/// Who may run and read jobs.
-const ROLES: [Role; 2] = [Role::Planner, Role::Admin];
 
 /// The routes of this module.
 pub(super) fn routes() -> OpenApiRouter<Arc<AppState>> {
@@ -440,9 +437,9 @@ fn invalid(errors: Vec<(&'static str, String)>) -> Problem {
     p
 }
 
-/// Jobs an API key may see: its own (planners) or all (admins: `None`).
-fn viewer(key: &ApiKey) -> Option<&str> {
-    (key.role != Role::Admin).then_some(key.id.as_str())
+/// Jobs a caller may see: its own (planners) or all (admins: `None`).
+fn viewer(caller: &Caller) -> Option<&str> {
+    (caller.key.role != Role::Admin).then_some(caller.key.id.as_str())
 }
 
 fn not_found(kind: JobKind, id: &str) -> Problem {
@@ -485,18 +482,17 @@ fn respond(
 /// write cancels the job and fails the request.
 fn accept(
     st: &AppState,
-    key: &ApiKey,
+    caller: &Caller,
     kind: JobKind,
     description: String,
     work: Work,
-    rid: &RequestId,
 ) -> Result<Response, Problem> {
     let job = st
         .jobs
-        .submit(kind, &key.id, description, work)
+        .submit(kind, &caller.key.id, description, work)
         .map_err(refused)?;
     let action = format!("POST {}", kind.base());
-    if let Err(p) = audit(&st.store, key, &action, None, rid, "202") {
+    if let Err(p) = caller.audit(&st.store, &action, None, "202") {
         let _ = st.jobs.cancel(kind, &job.id, None);
         return Err(p);
     }
@@ -506,21 +502,18 @@ fn accept(
 
 async fn get_job(
     st: Arc<AppState>,
-    rid: RequestId,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    caller: Caller,
+    id: String,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    let Path(id) = id.map_err(Problem::bad_request)?;
     blocking(move || {
-        let key = require(&st, &headers, &ROLES, kind.base())?;
         let job = st
             .jobs
-            .get(kind, &id, viewer(&key))
+            .get(kind, &id, viewer(&caller))
             .ok_or_else(|| not_found(kind, &id))?;
         if kind == JobKind::Plan && job.status == JobStatus::Succeeded {
             // The result names children.
-            audit(&st.store, &key, "GET /v1/plans/{id}", None, &rid, "200")?;
+            caller.audit(&st.store, "GET /v1/plans/{id}", None, "200")?;
         }
         respond(StatusCode::OK, &job, None)
     })
@@ -529,40 +522,29 @@ async fn get_job(
 
 async fn cancel_job(
     st: Arc<AppState>,
-    _rid: RequestId,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    caller: Caller,
+    id: String,
     kind: JobKind,
 ) -> Result<Response, Problem> {
-    let Path(id) = id.map_err(Problem::bad_request)?;
-    blocking(move || {
-        let key = require(&st, &headers, &ROLES, kind.base())?;
-        match st.jobs.cancel(kind, &id, viewer(&key)) {
-            Ok(job) => respond(StatusCode::OK, &job, None),
-            Err(CancelError::NotFound) => Err(not_found(kind, &id)),
-            Err(CancelError::Finished(s)) => Err(Problem::new(
-                StatusCode::CONFLICT,
-                "Conflict",
-                format!(
-                    "{} job {id:?} has already ended ({}); there is nothing to cancel",
-                    kind.noun(),
-                    s.as_str()
-                ),
-            )),
-        }
+    blocking(move || match st.jobs.cancel(kind, &id, viewer(&caller)) {
+        Ok(job) => respond(StatusCode::OK, &job, None),
+        Err(CancelError::NotFound) => Err(not_found(kind, &id)),
+        Err(CancelError::Finished(s)) => Err(Problem::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!(
+                "{} job {id:?} has already ended ({}); there is nothing to cancel",
+                kind.noun(),
+                s.as_str()
+            ),
+        )),
     })
     .await
 }
 
-async fn list_jobs(
-    st: Arc<AppState>,
-    _rid: RequestId,
-    headers: HeaderMap,
-    kind: JobKind,
-) -> Result<Response, Problem> {
+async fn list_jobs(st: Arc<AppState>, caller: Caller, kind: JobKind) -> Result<Response, Problem> {
     blocking(move || {
-        let key = require(&st, &headers, &ROLES, kind.base())?;
-        let jobs = st.jobs.list(kind, viewer(&key));
+        let jobs = st.jobs.list(kind, viewer(&caller));
         respond(StatusCode::OK, &JobList { jobs }, None)
     })
     .await
@@ -748,15 +730,12 @@ fn validate_simulation(st: &AppState, req: SimulationRequest) -> Result<Scenario
 )]
 async fn submit_plan(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Result<ApiJson<PlanRequest>, Problem>,
+    planner: Allowed<RunPlans>,
+    ApiJson(req): ApiJson<PlanRequest>,
 ) -> Result<Response, Problem> {
     blocking(move || {
-        let key = require(&st, &headers, &ROLES, "/v1/plans")?;
-        let ApiJson(req) = body?;
         let (job, description) = validate_plan(&st, req)?;
-        accept(&st, &key, JobKind::Plan, description, plan_work(job), &rid)
+        accept(&st, &planner, JobKind::Plan, description, plan_work(job))
     })
     .await
 }
@@ -775,10 +754,9 @@ async fn submit_plan(
 )]
 async fn list_plans(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
+    Allowed(caller, _): Allowed<RunPlans>,
 ) -> Result<Response, Problem> {
-    list_jobs(st, rid, headers, JobKind::Plan).await
+    list_jobs(st, caller, JobKind::Plan).await
 }
 
 /// A plan job: status, progress and, once succeeded, the plan document with
@@ -798,11 +776,10 @@ async fn list_plans(
 )]
 async fn get_plan(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    Allowed(caller, _): Allowed<RunPlans>,
 ) -> Result<Response, Problem> {
-    get_job(st, rid, headers, id, JobKind::Plan).await
+    get_job(st, caller, id, JobKind::Plan).await
 }
 
 /// Cancels a queued or running plan job: it ends `cancelled` without a
@@ -823,11 +800,10 @@ async fn get_plan(
 )]
 async fn cancel_plan(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    Allowed(caller, _): Allowed<RunPlans>,
 ) -> Result<Response, Problem> {
-    cancel_job(st, rid, headers, id, JobKind::Plan).await
+    cancel_job(st, caller, id, JobKind::Plan).await
 }
 
 /// Starts a simulation as a job: a scenario (TOML, without `data`) run
@@ -851,22 +827,18 @@ async fn cancel_plan(
 )]
 async fn submit_simulation(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Result<ApiJson<SimulationRequest>, Problem>,
+    planner: Allowed<RunSimulations>,
+    ApiJson(req): ApiJson<SimulationRequest>,
 ) -> Result<Response, Problem> {
     blocking(move || {
-        let key = require(&st, &headers, &ROLES, "/v1/simulations")?;
-        let ApiJson(req) = body?;
         let sc = validate_simulation(&st, req)?;
         let description = sc.spec.name.clone();
         accept(
             &st,
-            &key,
+            &planner,
             JobKind::Simulation,
             description,
             simulation_work(sc),
-            &rid,
         )
     })
     .await
@@ -886,10 +858,9 @@ async fn submit_simulation(
 )]
 async fn list_simulations(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
+    Allowed(caller, _): Allowed<RunSimulations>,
 ) -> Result<Response, Problem> {
-    list_jobs(st, rid, headers, JobKind::Simulation).await
+    list_jobs(st, caller, JobKind::Simulation).await
 }
 
 /// A simulation job: status, progress (replication-steps) and, once
@@ -908,11 +879,10 @@ async fn list_simulations(
 )]
 async fn get_simulation(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    Allowed(caller, _): Allowed<RunSimulations>,
 ) -> Result<Response, Problem> {
-    get_job(st, rid, headers, id, JobKind::Simulation).await
+    get_job(st, caller, id, JobKind::Simulation).await
 }
 
 /// Cancels a queued or running simulation job: it ends `cancelled` without
@@ -933,11 +903,10 @@ async fn get_simulation(
 )]
 async fn cancel_simulation(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    Allowed(caller, _): Allowed<RunSimulations>,
 ) -> Result<Response, Problem> {
-    cancel_job(st, rid, headers, id, JobKind::Simulation).await
+    cancel_job(st, caller, id, JobKind::Simulation).await
 }
 
 /// One report file of a succeeded simulation, by a name from its result's
@@ -966,17 +935,14 @@ async fn cancel_simulation(
 )]
 async fn simulation_file(
     State(st): State<Arc<AppState>>,
-    Extension(_rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, name)): ApiPath<(String, String)>,
+    planner: Allowed<RunSimulations>,
 ) -> Result<Response, Problem> {
-    let Path((id, name)) = path.map_err(Problem::bad_request)?;
     blocking(move || {
-        let key = require(&st, &headers, &ROLES, "/v1/simulations")?;
         let no_file = || Problem::not_found(format!("simulation job {id:?} has no file {name:?}"));
         if st
             .jobs
-            .get(JobKind::Simulation, &id, viewer(&key))
+            .get(JobKind::Simulation, &id, viewer(&planner))
             .is_none()
         {
             return Err(not_found(JobKind::Simulation, &id));
@@ -984,7 +950,7 @@ async fn simulation_file(
         if name.contains(['/', '\\']) || name.contains("..") {
             return Err(no_file());
         }
-        let Some(file) = st.jobs.file(&id, &name, viewer(&key)) else {
+        let Some(file) = st.jobs.file(&id, &name, viewer(&planner)) else {
             return Err(no_file());
         };
         let content_type = match name.rsplit_once('.').map(|(_, ext)| ext) {

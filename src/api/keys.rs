@@ -1,11 +1,10 @@
 //! API keys (admin): list, create (the secret is shown once), revoke.
 
-use super::{ApiJson, AppState, Problem, RequestId, blocking, require};
+use super::auth::{Allowed, ManageKeys};
+use super::{ApiJson, ApiPath, AppState, Problem, blocking};
 use crate::store::{ApiKey, Role};
-use axum::Extension;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -86,9 +85,11 @@ struct CreatedKey {
         (status = 403, description = "Admins only", body = super::ProblemBody, content_type = "application/problem+json"),
     )
 )]
-async fn list(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, Problem> {
+async fn list(
+    State(st): State<Arc<AppState>>,
+    _: Allowed<ManageKeys>,
+) -> Result<Response, Problem> {
     blocking(move || {
-        require(&st, &headers, &[Role::Admin], "managing keys")?;
         let keys = st.store.list_keys().map_err(Problem::internal)?;
         let body: Vec<KeyBody> = keys.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
@@ -110,13 +111,10 @@ async fn list(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Result<Res
 )]
 async fn create(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Result<ApiJson<NewKey>, Problem>,
+    admin: Allowed<ManageKeys>,
+    ApiJson(new): ApiJson<NewKey>,
 ) -> Result<Response, Problem> {
     blocking(move || {
-        require(&st, &headers, &[Role::Admin], "managing keys")?;
-        let ApiJson(new) = body?;
         let Some(role) = Role::parse(&new.role) else {
             return Err(Problem::invalid(format!(
                 "field `role` = {:?}: use officer, planner or admin",
@@ -142,7 +140,7 @@ async fn create(
             .store
             .create_key(role, &new.regions, &new.label)
             .map_err(Problem::internal)?;
-        tracing::info!(request_id = %rid.0, key = %key.id, role = role.as_str(), "API key created");
+        tracing::info!(request_id = %admin.request_id.0, key = %key.id, role = role.as_str(), "API key created");
         Ok((
             StatusCode::CREATED,
             axum::Json(CreatedKey {
@@ -171,14 +169,11 @@ async fn create(
 )]
 async fn revoke(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    admin: Allowed<ManageKeys>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(Problem::bad_request)?;
     blocking(move || {
-        let me = require(&st, &headers, &[Role::Admin], "managing keys")?;
-        if me.id == id {
+        if admin.key.id == id {
             return Err(Problem::new(
                 StatusCode::CONFLICT,
                 "Conflict",
@@ -186,7 +181,7 @@ async fn revoke(
         }
         match st.store.revoke_key(&id) {
             Ok(()) => {
-                tracing::info!(request_id = %rid.0, key = %id, "API key revoked");
+                tracing::info!(request_id = %admin.request_id.0, key = %id, "API key revoked");
                 Ok(StatusCode::NO_CONTENT.into_response())
             }
             Err(crate::store::StoreError::Conflict { .. }) => {

@@ -3,19 +3,16 @@
 //! explained). Officers (their regions) and admins.
 
 use super::{
-    AppState, CachedScorer, MAX_K, Problem, RequestId, ScorerKey, audit, authenticate, blocking,
-    child_in_scope, json_response, query_count,
+    ApiPath, AppState, CachedScorer, Caller, MAX_K, Problem, QueryMap, ScorerKey, blocking,
+    child_in_scope, json_response,
 };
 use crate::io::report;
 use crate::scoring::Model;
-use crate::store::{ApiKey, Role};
-use axum::Extension;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use crate::store::Role;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,26 +45,37 @@ struct ModelQuery {
     model: Option<String>,
 }
 
-/// Checks role and region for reading child `id`; audits refusals.
-fn authorize_child(
-    st: &AppState,
-    key: &ApiKey,
-    id: &str,
-    action: &str,
-    rid: &RequestId,
-) -> Result<(), Problem> {
-    if key.role == Role::Planner {
-        audit(&st.store, key, action, Some(id), rid, "403")?;
-        return Err(Problem::forbidden(
-            "matches are for officers and admins; planners use plans",
-        ));
-    }
-    child_in_scope(st, key, id, action, rid)
+/// The validated query of the matches endpoint (400 when malformed, 422
+/// for `k` or `model` out of range), checked before the caller's key.
+struct MatchesParams {
+    k: usize,
+    model: Model,
 }
 
-pub(super) fn load_model(q: &HashMap<String, String>) -> Result<Model, Problem> {
-    let name = q.get("model").map_or("default", String::as_str);
-    model_by_name(name, "query `model`")
+impl<S: Send + Sync> FromRequestParts<S> for MatchesParams {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let q = QueryMap::of(parts)?;
+        let k = q.count("k", 10, MAX_K)?;
+        let model = query_model(&q)?;
+        Ok(MatchesParams { k, model })
+    }
+}
+
+/// The model named by query `model` (default `default`; 422 for others).
+struct ModelParam(Model);
+
+impl<S: Send + Sync> FromRequestParts<S> for ModelParam {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        query_model(&QueryMap::of(parts)?).map(ModelParam)
+    }
+}
+
+fn query_model(q: &QueryMap) -> Result<Model, Problem> {
+    model_by_name(q.get("model").unwrap_or("default"), "query `model`")
 }
 
 /// A built-in model by name (422 for any other name).
@@ -80,27 +88,29 @@ pub(super) fn model_by_name(name: &str, what: &str) -> Result<Model, Problem> {
     Model::load(name).map_err(Problem::internal)
 }
 
-/// What an authorised matching request works with.
-struct Granted {
-    key: ApiKey,
-    scorer: Arc<(ScorerKey, CachedScorer)>,
+/// Checks role and region for reading child `id`; audits refusals.
+fn authorize_child(st: &AppState, caller: &Caller, id: &str, action: &str) -> Result<(), Problem> {
+    if caller.key.role == Role::Planner {
+        caller.audit(&st.store, action, Some(id), "403")?;
+        return Err(Problem::forbidden(
+            "matches are for officers and admins; planners use plans",
+        ));
+    }
+    child_in_scope(st, caller, id, action)
 }
 
-/// Authenticates, authorises reading child `id` (auditing refusals) and
-/// gets the scorer of the current data set and declines.
+/// Authorises reading child `id` (auditing refusals) and gets the scorer
+/// of the current data set and declines.
 fn grant(
     st: &AppState,
-    headers: &HeaderMap,
+    caller: &Caller,
     id: &str,
     action: &str,
     model: Model,
-    rid: &RequestId,
-) -> Result<Granted, Problem> {
-    let key = authenticate(st, headers)?;
-    authorize_child(st, &key, id, action, rid)?;
+) -> Result<Arc<(ScorerKey, CachedScorer)>, Problem> {
+    authorize_child(st, caller, id, action)?;
     let declines = st.store.declines().map_err(Problem::internal)?;
-    let scorer = st.scorer(model, declines).map_err(Problem::internal)?;
-    Ok(Granted { key, scorer })
+    st.scorer(model, declines).map_err(Problem::internal)
 }
 
 /// Ranked households for one child (with its sibling group, as in the
@@ -123,20 +133,13 @@ fn grant(
 )]
 async fn matches(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiPath(id): ApiPath<String>,
+    MatchesParams { k, model }: MatchesParams,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let (Path(id), Query(q)) = (
-        id.map_err(Problem::bad_request)?,
-        q.map_err(Problem::bad_request)?,
-    );
-    let k = query_count(&q, "k", 10, MAX_K)?;
-    let model = load_model(&q)?;
     blocking(move || {
         let action = "GET /v1/children/{id}/matches";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
+        let scorer = grant(&st, &caller, &id, action, model)?;
         let body = scorer.1.with_dependent(|o, scorer| {
             let cix = o.data.child_ix(&id)?;
             let ranking = scorer.rank(&scorer.unit_of(cix), k);
@@ -146,7 +149,7 @@ async fn matches(
             return Err(Problem::not_found(format!("no child with id {id:?}")));
         };
         let body = body.map_err(Problem::internal)?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+        caller.audit(&st.store, action, Some(&id), "200")?;
         Ok(json_response(body))
     })
     .await
@@ -175,32 +178,26 @@ async fn matches(
 )]
 async fn explain(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiPath((id, carer)): ApiPath<(String, String)>,
+    ModelParam(model): ModelParam,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let (Path((id, carer)), Query(q)) = (
-        path.map_err(Problem::bad_request)?,
-        q.map_err(Problem::bad_request)?,
-    );
-    let model = load_model(&q)?;
     blocking(move || {
         let action = "GET /v1/children/{id}/matches/{carer}";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
+        let scorer = grant(&st, &caller, &id, action, model)?;
         let body = scorer.1.with_dependent(|o, scorer| {
             let (cix, hix) = (o.data.child_ix(&id)?, o.data.carer_ix(&carer)?);
             let e = scorer.explain(&scorer.unit_of(cix), hix);
             Some(serde_json::to_vec(&report::explanation_json(scorer, &e)))
         });
         let Some(body) = body else {
-            audit(&st.store, &key, action, Some(&id), &rid, "404")?;
+            caller.audit(&st.store, action, Some(&id), "404")?;
             return Err(Problem::not_found(format!(
                 "no household with id {carer:?}"
             )));
         };
         let body = body.map_err(Problem::internal)?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+        caller.audit(&st.store, action, Some(&id), "200")?;
         Ok(json_response(body))
     })
     .await

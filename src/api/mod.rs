@@ -4,14 +4,19 @@
 //! of child data, RFC 9457 problem bodies, per-key rate limits, request
 //! timeouts, Prometheus metrics and an OpenAPI 3.1 document.
 //!
-//! Layout: this module holds the shared state, the middleware and the
-//! helpers every handler uses (authentication, audit, problems); each group
-//! of endpoints lives in its own module and contributes its routes and their
-//! OpenAPI description through [`utoipa_axum::router::OpenApiRouter`].
+//! Layout: this module holds the shared state and the middleware; `auth`
+//! the authentication and role extractors (handlers name the caller they
+//! need in their signature), `extract` the other extractors, `problem` the
+//! errors as responses (the request id is added by the request-id layer,
+//! never passed by hand). Each group of endpoints lives in its own module
+//! and contributes its routes and their OpenAPI description through
+//! [`utoipa_axum::router::OpenApiRouter`].
 //! Store calls and solves run off the async runtime (tokio's blocking pool
 //! or the job workers).
 
+mod auth;
 mod decisions;
+mod extract;
 mod jobs;
 mod keys;
 mod matching;
@@ -22,14 +27,13 @@ mod records;
 
 use crate::domain::DataSet;
 use crate::scoring::{Model, Scorer};
-use crate::store::{ApiKey, AuditEvent, Role, Store, StoreError};
-use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use crate::store::{Store, StoreError};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -39,6 +43,9 @@ use std::time::{Duration, Instant};
 
 pub use openapi::openapi_json;
 pub use problem::{Problem, ProblemBody};
+
+use auth::Caller;
+use extract::{ApiJson, ApiPath, QueryMap};
 
 /// Largest `k` a matches request may ask for.
 pub const MAX_K: usize = 100;
@@ -240,25 +247,6 @@ impl AppState {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// A JSON request body; axum's plain-text rejections (malformed JSON,
-/// wrong content type, body too large) become problems.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => {
-                let status = e.status();
-                let title = status.canonical_reason().unwrap_or("Bad request");
-                Err(Problem::new(status, title, e.body_text()))
-            }
-        }
-    }
-}
-
 /// The router of the service over `state`: every endpoint, `/openapi.json`
 /// and `/docs`.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -375,96 +363,14 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, key) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| key.trim().to_owned())
-}
-
-/// The caller's key (401 without a valid one), within its rate limit
-/// (429 with `Retry-After` beyond it). Blocking: call on the blocking pool.
-pub(crate) fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<ApiKey, Problem> {
-    let unauthorized =
-        |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
-    let Some(secret) = bearer(headers) else {
-        return Err(unauthorized(
-            "send an API key as `Authorization: Bearer <key>`",
-        ));
-    };
-    let key = match st.store.authenticate(&secret) {
-        Ok(Some(k)) if !k.revoked => k,
-        Ok(_) => return Err(unauthorized("unknown or revoked API key")),
-        Err(e) => return Err(Problem::internal(e)),
-    };
-    if let Some(limiter) = &st.limiter {
-        if let Err(not_until) = limiter.check_key(&key.id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return Err(Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests",
-                "this API key is over its rate limit; retry after the given seconds",
-            )
-            .retry_after(wait.as_secs_f64().ceil() as u64));
-        }
-    }
-    Ok(key)
-}
-
-/// Authenticates and requires one of `roles` (403 otherwise).
-pub(crate) fn require(
-    st: &AppState,
-    headers: &HeaderMap,
-    roles: &[Role],
-    what: &str,
-) -> Result<ApiKey, Problem> {
-    let key = authenticate(st, headers)?;
-    if roles.contains(&key.role) {
-        Ok(key)
-    } else {
-        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        Err(Problem::forbidden(format!(
-            "{what} is for the roles {}",
-            names.join(", ")
-        )))
-    }
-}
-
-/// Appends an audit row about child data (`child`: the child concerned,
-/// if one); a failed audit write fails the request.
-pub(crate) fn audit(
-    store: &Store,
-    key: &ApiKey,
-    action: &str,
-    child: Option<&str>,
-    rid: &RequestId,
-    outcome: &str,
-) -> Result<(), Problem> {
-    store
-        .append_audit(&AuditEvent {
-            actor: key.id.clone(),
-            role: key.role.as_str().to_owned(),
-            action: action.to_owned(),
-            child_id: child.map(str::to_owned),
-            request_id: rid.0.clone(),
-            outcome: outcome.to_owned(),
-        })
-        .map(|_| ())
-        .map_err(Problem::internal)
-}
-
 /// Requires child `id` to exist in the key's regions; otherwise audits the
 /// refusal and answers 404 (out-of-region children are indistinguishable
 /// from unknown ones).
 pub(crate) fn child_in_scope(
     st: &AppState,
-    key: &ApiKey,
+    caller: &Caller,
     id: &str,
     action: &str,
-    rid: &RequestId,
 ) -> Result<(), Problem> {
     let record = st
         .store
@@ -472,31 +378,12 @@ pub(crate) fn child_in_scope(
         .map_err(Problem::internal)?;
     if record
         .as_ref()
-        .is_some_and(|r| records::in_regions(key, r.region.as_deref()))
+        .is_some_and(|r| records::in_regions(&caller.key, r.region.as_deref()))
     {
         return Ok(());
     }
-    audit(&st.store, key, action, Some(id), rid, "404")?;
+    caller.audit(&st.store, action, Some(id), "404")?;
     Err(Problem::not_found(format!("no child with id {id:?}")))
-}
-
-/// Query parameter `name` as a whole number from 1 to `max` (`default`
-/// when absent; 422 otherwise).
-pub(crate) fn query_count(
-    q: &HashMap<String, String>,
-    name: &str,
-    default: usize,
-    max: usize,
-) -> Result<usize, Problem> {
-    match q.get(name) {
-        None => Ok(default),
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Problem::invalid(format!(
-                "query `{name}` = {v:?}: must be a whole number from 1 to {max}"
-            ))),
-        },
-    }
 }
 
 /// A JSON body with status 200.
