@@ -7,7 +7,7 @@ use super::{
     child_in_scope, json_response,
 };
 use crate::io::report;
-use crate::scoring::Model;
+use crate::scoring::{BUILTIN, Model};
 use crate::store::Role;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -78,14 +78,17 @@ fn query_model(q: &QueryMap) -> Result<Model, Problem> {
     model_by_name(q.get("model").unwrap_or("default"), "query `model`")
 }
 
-/// A built-in model by name (422 for any other name).
+/// A built-in model by name, from the model registry
+/// ([`crate::scoring::BUILTIN`]); 422 for any other name (the API never
+/// reads model files from paths).
 pub(super) fn model_by_name(name: &str, what: &str) -> Result<Model, Problem> {
-    if !matches!(name, "default" | "serbia") {
+    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
+        let names = BUILTIN.map(|(n, _)| n).join(", ");
         return Err(Problem::invalid(format!(
-            "{what}: unknown model {name:?} (built-in: default, serbia)"
+            "{what}: unknown model {name:?} (built-in: {names})"
         )));
-    }
-    Model::load(name).map_err(Problem::internal)
+    };
+    Model::from_toml(text, name).map_err(Problem::internal)
 }
 
 /// Checks role and region for reading child `id`; audits refusals.
