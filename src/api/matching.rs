@@ -127,7 +127,7 @@ fn grant(
     params(("id" = String, Path, description = "Child id"), MatchesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Ranked, explained households", body = Object, content_type = "application/json"),
+        (status = 200, description = "Ranked, explained households", body = super::schemas::RankingSchema, content_type = "application/json"),
         (status = 400, description = "Malformed path or query", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Planner keys cannot read matches", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such child in the key's regions", body = super::ProblemBody, content_type = "application/problem+json"),
@@ -172,7 +172,7 @@ async fn matches(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The pair explained", body = Object, content_type = "application/json"),
+        (status = 200, description = "The pair explained", body = super::schemas::ExplanationSchema, content_type = "application/json"),
         (status = 400, description = "Malformed path or query", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Planner keys cannot read matches", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such child in the key's regions, or no such household", body = super::ProblemBody, content_type = "application/problem+json"),

@@ -24,6 +24,7 @@ mod metrics;
 mod openapi;
 mod problem;
 mod records;
+mod schemas;
 
 use crate::domain::DataSet;
 use crate::scoring::{Model, Scorer};
