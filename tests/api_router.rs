@@ -809,3 +809,70 @@ async fn slow_requests_time_out_as_503_problems() {
     let r = a.call("GET", "/v1/children", Some(&a.admin), None).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// Checks `v` against `schema` of the OpenAPI document `doc`: every field
+/// is declared, every required field is present, arrays and nested objects
+/// recursively (enough to catch a payload and its schema drifting apart).
+fn conforms(doc: &Value, schema: &Value, v: &Value, at: &str) {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    };
+    if let Some(one_of) = schema.get("oneOf").and_then(Value::as_array) {
+        let s = one_of
+            .iter()
+            .find(|s| s["type"] != "null")
+            .expect("a non-null alternative");
+        return conforms(doc, s, v, at);
+    }
+    match v {
+        Value::Object(fields) => {
+            let props = schema["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{at}: schema has no properties: {schema}"));
+            for (k, x) in fields {
+                let s = props
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{at}.{k}: not in the schema"));
+                conforms(doc, s, x, &format!("{at}.{k}"));
+            }
+            for r in schema["required"].as_array().into_iter().flatten() {
+                let r = r.as_str().unwrap();
+                assert!(fields.contains_key(r), "{at}.{r}: required, missing");
+            }
+        }
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                conforms(doc, &schema["items"], x, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn ranking_and_explanation_follow_their_openapi_schemas() {
+    let a = app();
+    let doc = a.call("GET", "/openapi.json", None, None).await.body;
+    for (uri, path) in [
+        ("/v1/children/K1/matches?k=5", "/v1/children/{id}/matches"),
+        (
+            "/v1/children/K1/matches/H7",
+            "/v1/children/{id}/matches/{carer}",
+        ),
+        (
+            "/v1/children/K1/matches/H1",
+            "/v1/children/{id}/matches/{carer}",
+        ),
+    ] {
+        let r = a.call("GET", uri, Some(&a.admin), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let schema =
+            &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(schema.get("$ref").is_some(), "{path}: typed, not Object");
+        conforms(&doc, schema, &r.body, uri);
+    }
+}

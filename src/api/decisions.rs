@@ -6,12 +6,11 @@
 //! caller: accepting such a pair is refused (it is an override), and an
 //! override of a hard rule needs a reason and is flagged for review.
 
-use super::{ApiJson, AppState, Problem, RequestId, audit, bad, blocking, child_in_scope, require};
-use crate::store::{DecisionKind, NewDecision, Role};
-use axum::Extension;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use super::auth::{Allowed, Decide};
+use super::{ApiJson, ApiPath, AppState, Problem, blocking, child_in_scope};
+use crate::store::{DecisionKind, NewDecision};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -93,26 +92,17 @@ impl From<crate::store::Decision> for DecisionBody {
 )]
 async fn list(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    officer: Allowed<Decide>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
+    blocking(move || {
         let action = "GET /v1/children/{id}/decisions";
-        let key = require(
-            &st,
-            &headers,
-            &[Role::Officer, Role::Admin],
-            "decisions",
-            &rid,
-        )?;
-        child_in_scope(&st, &key, &id, action, &rid)?;
+        child_in_scope(&st, &officer, &id, action)?;
         let rows = st
             .store
             .list_decisions(Some(&id))
-            .map_err(|e| Problem::internal(e, &rid))?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+            .map_err(Problem::internal)?;
+        officer.audit(&st.store, action, Some(&id), "200")?;
         let body: Vec<DecisionBody> = rows.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
     })
@@ -135,26 +125,20 @@ async fn list(
 )]
 async fn record(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    body: Result<ApiJson<DecisionRequest>, Problem>,
+    ApiPath(id): ApiPath<String>,
+    officer: Allowed<Decide>,
+    ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
+    blocking(move || {
         let action = "POST /v1/children/{id}/decisions";
-        let key = require(&st, &headers, &[Role::Officer, Role::Admin], "decisions", &rid)?;
-        let ApiJson(req) = body?;
-        child_in_scope(&st, &key, &id, action, &rid)?;
+        child_in_scope(&st, &officer, &id, action)?;
         let model = super::matching::model_by_name(
             req.model.as_deref().unwrap_or("default"),
-            "field `model`",
-            &rid,
-        )?;
-        let declines = st.store.declines().map_err(|e| Problem::internal(e, &rid))?;
+            "field `model`")?;
+        let declines = st.store.declines().map_err(Problem::internal)?;
         let scorer = st
             .scorer(model, declines)
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         let eligible = scorer.1.with_dependent(|o, scorer| {
             let cix = o.data.child_ix(&id)?;
             let hix = o.data.carer_ix(&req.carer_id)?;
@@ -162,18 +146,14 @@ async fn record(
         });
         let Some(eligible) = eligible else {
             return Err(Problem::not_found(
-                format!("field `carerId`: no household with id {:?}", req.carer_id),
-                &rid,
-            ));
+                format!("field `carerId`: no household with id {:?}", req.carer_id)));
         };
         if !eligible && req.decision == DecisionKind::Accepted {
             return Err(Problem::invalid(
                 format!(
                     "field `decision`: household {} is excluded by a hard rule for child {id}; record `overridden` with a reason instead",
                     req.carer_id
-                ),
-                &rid,
-            ));
+                )));
         }
         let d = st
             .store
@@ -182,11 +162,11 @@ async fn record(
                 carer_id: req.carer_id,
                 decision: req.decision,
                 reason: req.reason,
-                actor: key.id.clone(),
+                actor: officer.key.id.clone(),
                 overrides_hard_rule: !eligible,
             })
-            .map_err(|e| Problem::from_store(e, &rid))?;
-        audit(&st.store, &key, action, Some(&id), &rid, "201")?;
+            .map_err(Problem::from_store)?;
+        officer.audit(&st.store, action, Some(&id), "201")?;
         Ok((StatusCode::CREATED, axum::Json(DecisionBody::from(d))).into_response())
     })
     .await

@@ -1,11 +1,10 @@
 //! API keys (admin): list, create (the secret is shown once), revoke.
 
-use super::{ApiJson, AppState, Problem, RequestId, bad, blocking, require};
+use super::auth::{Allowed, ManageKeys};
+use super::{ApiJson, ApiPath, AppState, Problem, blocking};
 use crate::store::{ApiKey, Role};
-use axum::Extension;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -88,15 +87,10 @@ struct CreatedKey {
 )]
 async fn list(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
+    _: Allowed<ManageKeys>,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
-        let keys = st
-            .store
-            .list_keys()
-            .map_err(|e| Problem::internal(e, &rid))?;
+    blocking(move || {
+        let keys = st.store.list_keys().map_err(Problem::internal)?;
         let body: Vec<KeyBody> = keys.into_iter().map(Into::into).collect();
         Ok(axum::Json(body).into_response())
     })
@@ -117,26 +111,19 @@ async fn list(
 )]
 async fn create(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Result<ApiJson<NewKey>, Problem>,
+    admin: Allowed<ManageKeys>,
+    ApiJson(new): ApiJson<NewKey>,
 ) -> Result<Response, Problem> {
-    blocking(&rid, move |rid| {
-        require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
-        let ApiJson(new) = body?;
+    blocking(move || {
         let Some(role) = Role::parse(&new.role) else {
-            return Err(Problem::invalid(
-                format!(
-                    "field `role` = {:?}: use officer, planner or admin",
-                    new.role
-                ),
-                &rid,
-            ));
+            return Err(Problem::invalid(format!(
+                "field `role` = {:?}: use officer, planner or admin",
+                new.role
+            )));
         };
         if role == Role::Officer && new.regions.is_empty() {
             return Err(Problem::invalid(
                 "field `regions`: an officer key needs at least one region",
-                &rid,
             ));
         }
         if new.label.len() > 200
@@ -147,14 +134,13 @@ async fn create(
         {
             return Err(Problem::invalid(
                 "fields `label` and `regions`: at most 200 characters, regions not blank",
-                &rid,
             ));
         }
         let (key, secret) = st
             .store
             .create_key(role, &new.regions, &new.label)
-            .map_err(|e| Problem::internal(e, &rid))?;
-        tracing::info!(request_id = %rid.0, key = %key.id, role = role.as_str(), "API key created");
+            .map_err(Problem::internal)?;
+        tracing::info!(request_id = %admin.request_id.0, key = %key.id, role = role.as_str(), "API key created");
         Ok((
             StatusCode::CREATED,
             axum::Json(CreatedKey {
@@ -183,30 +169,25 @@ async fn create(
 )]
 async fn revoke(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
+    admin: Allowed<ManageKeys>,
 ) -> Result<Response, Problem> {
-    let Path(id) = path.map_err(|e| bad(e, &rid))?;
-    blocking(&rid, move |rid| {
-        let me = require(&st, &headers, &[Role::Admin], "managing keys", &rid)?;
-        if me.id == id {
+    blocking(move || {
+        if admin.key.id == id {
             return Err(Problem::new(
                 StatusCode::CONFLICT,
                 "Conflict",
-                "a key cannot revoke itself (that would lock its holder out); use another admin key",
-                &rid,
-            ));
+                "a key cannot revoke itself (that would lock its holder out); use another admin key"));
         }
         match st.store.revoke_key(&id) {
             Ok(()) => {
-                tracing::info!(request_id = %rid.0, key = %id, "API key revoked");
+                tracing::info!(request_id = %admin.request_id.0, key = %id, "API key revoked");
                 Ok(StatusCode::NO_CONTENT.into_response())
             }
             Err(crate::store::StoreError::Conflict { .. }) => {
-                Err(Problem::not_found(format!("no API key {id:?}"), &rid))
+                Err(Problem::not_found(format!("no API key {id:?}")))
             }
-            Err(e) => Err(Problem::internal(e, &rid)),
+            Err(e) => Err(Problem::internal(e)),
         }
     })
     .await

@@ -3,19 +3,16 @@
 //! explained). Officers (their regions) and admins.
 
 use super::{
-    AppState, CachedScorer, MAX_K, Problem, RequestId, ScorerKey, audit, authenticate, bad,
-    blocking, child_in_scope, json_response, query_count,
+    ApiPath, AppState, CachedScorer, Caller, MAX_K, Problem, QueryMap, Refusal, ScorerKey,
+    blocking, child_in_scope, json_response,
 };
 use crate::io::report;
-use crate::scoring::Model;
-use crate::store::{ApiKey, Role};
-use axum::Extension;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use crate::scoring::{BUILTIN, Model};
+use crate::store::Role;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,63 +45,75 @@ struct ModelQuery {
     model: Option<String>,
 }
 
+/// The validated query of the matches endpoint (400 when malformed, 422
+/// for `k` or `model` out of range), checked before the caller's key.
+struct MatchesParams {
+    k: usize,
+    model: Model,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MatchesParams {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let q = QueryMap::of(parts)?;
+        let k = q.count("k", 10, MAX_K)?;
+        let model = query_model(&q)?;
+        Ok(MatchesParams { k, model })
+    }
+}
+
+/// The model named by query `model` (default `default`; 422 for others).
+struct ModelParam(Model);
+
+impl<S: Send + Sync> FromRequestParts<S> for ModelParam {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        query_model(&QueryMap::of(parts)?).map(ModelParam)
+    }
+}
+
+fn query_model(q: &QueryMap) -> Result<Model, Problem> {
+    model_by_name(q.get("model").unwrap_or("default"), "query `model`")
+}
+
+/// A built-in model by name, from the model registry
+/// ([`crate::scoring::BUILTIN`]); 422 for any other name (the API never
+/// reads model files from paths).
+pub(super) fn model_by_name(name: &str, what: &str) -> Result<Model, Problem> {
+    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
+        let names = BUILTIN.map(|(n, _)| n).join(", ");
+        return Err(Problem::invalid(format!(
+            "{what}: unknown model {name:?} (built-in: {names})"
+        )));
+    };
+    Model::from_toml(text, name).map_err(Problem::internal)
+}
+
 /// Checks role and region for reading child `id`; audits refusals.
-fn authorize_child(
-    st: &AppState,
-    key: &ApiKey,
-    id: &str,
-    action: &str,
-    rid: &RequestId,
-) -> Result<(), Problem> {
-    if key.role == Role::Planner {
-        audit(&st.store, key, action, Some(id), rid, "403")?;
+fn authorize_child(st: &AppState, caller: &Caller, id: &str, action: &str) -> Result<(), Problem> {
+    if caller.key.role == Role::Planner {
+        caller.audit(&st.store, action, Some(id), "403")?;
         return Err(Problem::forbidden(
             "matches are for officers and admins; planners use plans",
-            rid,
         ));
     }
-    child_in_scope(st, key, id, action, rid)
+    child_in_scope(st, caller, id, action)
 }
 
-pub(super) fn load_model(q: &HashMap<String, String>, rid: &RequestId) -> Result<Model, Problem> {
-    let name = q.get("model").map_or("default", String::as_str);
-    model_by_name(name, "query `model`", rid)
-}
-
-/// A built-in model by name (422 for any other name).
-pub(super) fn model_by_name(name: &str, what: &str, rid: &RequestId) -> Result<Model, Problem> {
-    if !matches!(name, "default" | "serbia") {
-        return Err(Problem::invalid(
-            format!("{what}: unknown model {name:?} (built-in: default, serbia)"),
-            rid,
-        ));
-    }
-    Model::load(name).map_err(|e| Problem::internal(e, rid))
-}
-
-/// What an authorised matching request works with.
-struct Granted {
-    key: ApiKey,
-    scorer: Arc<(ScorerKey, CachedScorer)>,
-}
-
-/// Authenticates, authorises reading child `id` (auditing refusals) and
-/// gets the scorer of the current data set and declines.
+/// Authorises reading child `id` (auditing refusals) and gets the scorer
+/// of the current data set and declines.
 fn grant(
     st: &AppState,
-    headers: &HeaderMap,
+    caller: &Caller,
     id: &str,
     action: &str,
     model: Model,
-    rid: &RequestId,
-) -> Result<Granted, Problem> {
-    let key = authenticate(st, headers, rid)?;
-    authorize_child(st, &key, id, action, rid)?;
-    let declines = st.store.declines().map_err(|e| Problem::internal(e, rid))?;
-    let scorer = st
-        .scorer(model, declines)
-        .map_err(|e| Problem::internal(e, rid))?;
-    Ok(Granted { key, scorer })
+) -> Result<Arc<(ScorerKey, CachedScorer)>, Problem> {
+    authorize_child(st, caller, id, action)?;
+    let declines = st.store.declines().map_err(Problem::internal)?;
+    st.scorer(model, declines).map_err(Problem::internal)
 }
 
 /// Ranked households for one child (with its sibling group, as in the
@@ -118,7 +127,7 @@ fn grant(
     params(("id" = String, Path, description = "Child id"), MatchesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Ranked, explained households", body = Object, content_type = "application/json"),
+        (status = 200, description = "Ranked, explained households", body = super::schemas::RankingSchema, content_type = "application/json"),
         (status = 400, description = "Malformed path or query", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Planner keys cannot read matches", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such child in the key's regions", body = super::ProblemBody, content_type = "application/problem+json"),
@@ -127,27 +136,23 @@ fn grant(
 )]
 async fn matches(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiPath(id): ApiPath<String>,
+    MatchesParams { k, model }: MatchesParams,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let (Path(id), Query(q)) = (id.map_err(|e| bad(e, &rid))?, q.map_err(|e| bad(e, &rid))?);
-    let k = query_count(&q, "k", 10, MAX_K, &rid)?;
-    let model = load_model(&q, &rid)?;
-    blocking(&rid, move |rid| {
+    blocking(move || {
         let action = "GET /v1/children/{id}/matches";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
+        let scorer = grant(&st, &caller, &id, action, model)?;
         let body = scorer.1.with_dependent(|o, scorer| {
             let cix = o.data.child_ix(&id)?;
             let ranking = scorer.rank(&scorer.unit_of(cix), k);
             Some(serde_json::to_vec(&report::ranking_json(scorer, &ranking)))
         });
         let Some(body) = body else {
-            return Err(Problem::not_found(format!("no child with id {id:?}"), &rid));
+            return Err(Problem::not_found(format!("no child with id {id:?}")));
         };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+        let body = body.map_err(Problem::internal)?;
+        caller.audit(&st.store, action, Some(&id), "200")?;
         Ok(json_response(body))
     })
     .await
@@ -167,7 +172,7 @@ async fn matches(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The pair explained", body = Object, content_type = "application/json"),
+        (status = 200, description = "The pair explained", body = super::schemas::ExplanationSchema, content_type = "application/json"),
         (status = 400, description = "Malformed path or query", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Planner keys cannot read matches", body = super::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such child in the key's regions, or no such household", body = super::ProblemBody, content_type = "application/problem+json"),
@@ -176,40 +181,26 @@ async fn matches(
 )]
 async fn explain(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ApiPath((id, carer)): ApiPath<(String, String)>,
+    ModelParam(model): ModelParam,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let (Path((id, carer)), Query(q)) = (
-        path.map_err(|e| bad(e, &rid))?,
-        q.map_err(|e| bad(e, &rid))?,
-    );
-    let model = load_model(&q, &rid)?;
-    blocking(&rid, move |rid| {
+    blocking(move || {
         let action = "GET /v1/children/{id}/matches/{carer}";
-        let Granted { key, scorer } = grant(&st, &headers, &id, action, model, &rid)?;
+        let scorer = grant(&st, &caller, &id, action, model)?;
         let body = scorer.1.with_dependent(|o, scorer| {
             let (cix, hix) = (o.data.child_ix(&id)?, o.data.carer_ix(&carer)?);
             let e = scorer.explain(&scorer.unit_of(cix), hix);
             Some(serde_json::to_vec(&report::explanation_json(scorer, &e)))
         });
         let Some(body) = body else {
-            audit(
-                &st.store,
-                &key,
-                action,
-                Some(&id),
-                &rid,
-                super::Refusal::NotFound.outcome(),
-            )?;
-            return Err(Problem::not_found(
-                format!("no household with id {carer:?}"),
-                &rid,
-            ));
+            caller.audit(&st.store, action, Some(&id), Refusal::NotFound.outcome())?;
+            return Err(Problem::not_found(format!(
+                "no household with id {carer:?}"
+            )));
         };
-        let body = body.map_err(|e| Problem::internal(e, &rid))?;
-        audit(&st.store, &key, action, Some(&id), &rid, "200")?;
+        let body = body.map_err(Problem::internal)?;
+        caller.audit(&st.store, action, Some(&id), "200")?;
         Ok(json_response(body))
     })
     .await

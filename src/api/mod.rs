@@ -4,41 +4,49 @@
 //! of child data, RFC 9457 problem bodies, per-key rate limits, request
 //! timeouts, Prometheus metrics and an OpenAPI 3.1 document.
 //!
-//! Layout: this module holds the shared state, the middleware and the
-//! helpers every handler uses (authentication, audit, problems); each group
-//! of endpoints lives in its own module and contributes its routes and their
-//! OpenAPI description through [`utoipa_axum::router::OpenApiRouter`].
+//! Layout: this module holds the shared state and the middleware; `auth`
+//! the authentication and role extractors (handlers name the caller they
+//! need in their signature), `extract` the other extractors, `problem` the
+//! errors as responses (the request id is added by the request-id layer,
+//! never passed by hand). Each group of endpoints lives in its own module
+//! and contributes its routes and their OpenAPI description through
+//! [`utoipa_axum::router::OpenApiRouter`].
 //! Store calls and solves run off the async runtime (tokio's blocking pool
 //! or the job workers).
 
+mod auth;
 mod decisions;
+mod extract;
 mod jobs;
 mod keys;
 mod matching;
 mod metrics;
 mod openapi;
+mod problem;
 mod records;
+mod schemas;
 
 use crate::domain::DataSet;
 use crate::scoring::{Model, Scorer};
-use crate::store::{ApiKey, AuditEvent, Role, Store, StoreError};
-use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use crate::store::{Store, StoreError};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use utoipa::ToSchema;
 
 pub use openapi::openapi_json;
+pub use problem::{Problem, ProblemBody};
+
+use auth::Caller;
+use extract::{ApiJson, ApiPath, QueryMap};
 
 /// Largest `k` a matches request may ask for.
 pub const MAX_K: usize = 100;
@@ -240,180 +248,6 @@ impl AppState {
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// An error answered as `application/problem+json` (RFC 9457).
-#[derive(Debug)]
-pub struct Problem {
-    status: StatusCode,
-    title: &'static str,
-    detail: String,
-    request_id: String,
-    /// Seconds for `Retry-After` (429, 503).
-    retry_after: Option<u64>,
-    /// Every problem found (validation errors), each naming record and field.
-    errors: Vec<serde_json::Value>,
-}
-
-/// The body of every error response (RFC 9457 problem details).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProblemBody {
-    /// Always `about:blank`: the status code says what kind of problem.
-    #[schema(example = "about:blank")]
-    r#type: String,
-    /// Short summary of the status.
-    title: String,
-    /// HTTP status code.
-    status: u16,
-    /// What went wrong with this request and how to fix it.
-    detail: String,
-    /// The request's `X-Request-Id` (quote it when reporting a problem).
-    request_id: String,
-    /// Validation problems, one per record and field (422 only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
-    errors: Vec<serde_json::Value>,
-}
-
-impl Problem {
-    pub(crate) fn new(
-        status: StatusCode,
-        title: &'static str,
-        detail: impl Into<String>,
-        rid: &RequestId,
-    ) -> Self {
-        Problem {
-            status,
-            title,
-            detail: detail.into(),
-            request_id: rid.0.clone(),
-            retry_after: None,
-            errors: Vec::new(),
-        }
-    }
-
-    pub(crate) fn internal(e: impl std::fmt::Display, rid: &RequestId) -> Self {
-        tracing::error!(request_id = %rid.0, error = %e, "request failed");
-        Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "the request failed inside the service; it was not completed",
-            rid,
-        )
-    }
-
-    pub(crate) fn not_found(detail: impl Into<String>, rid: &RequestId) -> Self {
-        Problem::new(StatusCode::NOT_FOUND, "Not found", detail, rid)
-    }
-
-    pub(crate) fn forbidden(detail: impl Into<String>, rid: &RequestId) -> Self {
-        Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail, rid)
-    }
-
-    pub(crate) fn invalid(detail: impl Into<String>, rid: &RequestId) -> Self {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid request",
-            detail,
-            rid,
-        )
-    }
-
-    /// Adds `Retry-After: secs`.
-    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
-        self
-    }
-
-    /// A store error as the matching problem (404, 409, 412, 422 or 500).
-    pub(crate) fn from_store(e: StoreError, rid: &RequestId) -> Self {
-        match e {
-            StoreError::NotFound { kind, id } => {
-                Problem::not_found(format!("no {kind} with id {id:?}"), rid)
-            }
-            StoreError::AlreadyExists { .. } | StoreError::Conflict { .. } => {
-                Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string(), rid)
-            }
-            StoreError::VersionMismatch { current, .. } => Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "Precondition failed",
-                format!(
-                    "{e}: the record is now at version {current} (ETag \"{current}\"); read it again and retry"
-                ),
-                rid,
-            ),
-            StoreError::Invalid { errors } => {
-                let mut p = Problem::invalid(
-                    format!(
-                        "{} found; nothing was written",
-                        crate::io::ErrorCount::of(&errors).describe("problem")
-                    ),
-                    rid,
-                );
-                p.errors = errors
-                    .iter()
-                    .map(|e| serde_json::to_value(e).unwrap_or_else(|_| e.to_string().into()))
-                    .collect();
-                p
-            }
-            other => Problem::internal(other, rid),
-        }
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let body = ProblemBody {
-            r#type: "about:blank".into(),
-            title: self.title.into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            request_id: self.request_id,
-            errors: self.errors,
-        };
-        let body = serde_json::to_vec(&body).unwrap_or_default();
-        let mut res = (self.status, body).into_response();
-        let h = res.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if self.status == StatusCode::UNAUTHORIZED {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let Some(s) = self.retry_after {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
-        }
-        res
-    }
-}
-
-/// A JSON request body; axum's plain-text rejections (malformed JSON,
-/// wrong content type, body too large) become problems.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        let rid = request_id_of(&req);
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => {
-                let status = e.status();
-                let title = status.canonical_reason().unwrap_or("Bad request");
-                Err(Problem::new(status, title, e.body_text(), &rid))
-            }
-        }
-    }
-}
-
-fn request_id_of(req: &Request) -> RequestId {
-    req.extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId("-".into()))
-}
-
 /// The router of the service over `state`: every endpoint, `/openapi.json`
 /// and `/docs`.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -450,7 +284,6 @@ async fn matched_route(req: Request, next: Next) -> Response {
 }
 
 async fn timeout(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let rid = request_id_of(&req);
     match tokio::time::timeout(st.config.timeout, next.run(req)).await {
         Ok(res) => res,
         Err(_) => Problem::new(
@@ -459,9 +292,7 @@ async fn timeout(State(st): State<Arc<AppState>>, req: Request, next: Next) -> R
             format!(
                 "the request took longer than {} s and the service stopped waiting; a change it carried may still be applied, so read the resource before retrying",
                 st.config.timeout.as_secs_f64()
-            ),
-            &rid,
-        )
+            ))
         .retry_after(1)
         .into_response(),
     }
@@ -487,6 +318,7 @@ async fn request_id(State(st): State<Arc<AppState>>, mut req: Request, next: Nex
     let method = req.method().clone();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = next.run(req).await;
+    problem::complete(&mut res, &id);
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
@@ -510,117 +342,26 @@ async fn request_id(State(st): State<Arc<AppState>>, mut req: Request, next: Nex
     res
 }
 
-async fn not_found(Extension(rid): Extension<RequestId>) -> Problem {
-    Problem::not_found("no such resource", &rid)
+async fn not_found() -> Problem {
+    Problem::not_found("no such resource")
 }
 
-async fn method_not_allowed(Extension(rid): Extension<RequestId>) -> Problem {
+async fn method_not_allowed() -> Problem {
     Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Method not allowed",
         "this resource does not support that method",
-        &rid,
     )
 }
 
-/// Runs `f` on the blocking pool with (a copy of) the request id, mapping a
-/// panic or cancellation to 500.
+/// Runs `f` on the blocking pool, mapping a panic or cancellation to 500.
 pub(crate) async fn blocking<T: Send + 'static>(
-    rid: &RequestId,
-    f: impl FnOnce(RequestId) -> Result<T, Problem> + Send + 'static,
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
-    let id = rid.clone();
-    match tokio::task::spawn_blocking(move || f(id)).await {
+    match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(e) => Err(Problem::internal(e, rid)),
+        Err(e) => Err(Problem::internal(e)),
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, key) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| key.trim().to_owned())
-}
-
-/// The caller's key (401 without a valid one), within its rate limit
-/// (429 with `Retry-After` beyond it). Blocking: call on the blocking pool.
-pub(crate) fn authenticate(
-    st: &AppState,
-    headers: &HeaderMap,
-    rid: &RequestId,
-) -> Result<ApiKey, Problem> {
-    let unauthorized =
-        |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail, rid);
-    let Some(secret) = bearer(headers) else {
-        return Err(unauthorized(
-            "send an API key as `Authorization: Bearer <key>`",
-        ));
-    };
-    let key = match st.store.authenticate(&secret) {
-        Ok(Some(k)) if !k.revoked => k,
-        Ok(_) => return Err(unauthorized("unknown or revoked API key")),
-        Err(e) => return Err(Problem::internal(e, rid)),
-    };
-    if let Some(limiter) = &st.limiter {
-        if let Err(not_until) = limiter.check_key(&key.id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return Err(Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests",
-                "this API key is over its rate limit; retry after the given seconds",
-                rid,
-            )
-            .retry_after(wait.as_secs_f64().ceil() as u64));
-        }
-    }
-    Ok(key)
-}
-
-/// Authenticates and requires one of `roles` (403 otherwise).
-pub(crate) fn require(
-    st: &AppState,
-    headers: &HeaderMap,
-    roles: &[Role],
-    what: &str,
-    rid: &RequestId,
-) -> Result<ApiKey, Problem> {
-    let key = authenticate(st, headers, rid)?;
-    if roles.contains(&key.role) {
-        Ok(key)
-    } else {
-        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        Err(Problem::forbidden(
-            format!("{what} is for the roles {}", names.join(", ")),
-            rid,
-        ))
-    }
-}
-
-/// Appends an audit row about child data (`child`: the child concerned,
-/// if one); a failed audit write fails the request.
-pub(crate) fn audit(
-    store: &Store,
-    key: &ApiKey,
-    action: &str,
-    child: Option<&str>,
-    rid: &RequestId,
-    outcome: &str,
-) -> Result<(), Problem> {
-    store
-        .append_audit(&AuditEvent {
-            actor: key.id.clone(),
-            role: key.role.as_str().to_owned(),
-            action: action.to_owned(),
-            child_id: child.map(str::to_owned),
-            request_id: rid.0.clone(),
-            outcome: outcome.to_owned(),
-        })
-        .map(|_| ())
-        .map_err(|e| Problem::internal(e, rid))
 }
 
 /// Why a read answered 404. The response is the same either way (an
@@ -649,48 +390,21 @@ impl Refusal {
 /// (out-of-region children are indistinguishable from unknown ones).
 pub(crate) fn child_in_scope(
     st: &AppState,
-    key: &ApiKey,
+    caller: &Caller,
     id: &str,
     action: &str,
-    rid: &RequestId,
 ) -> Result<(), Problem> {
     let record = st
         .store
         .get(crate::store::RecordKind::Child, id)
-        .map_err(|e| Problem::internal(e, rid))?;
+        .map_err(Problem::internal)?;
     let refusal = match record {
-        Some(r) if records::in_regions(key, r.region.as_deref()) => return Ok(()),
+        Some(r) if records::in_regions(&caller.key, r.region.as_deref()) => return Ok(()),
         Some(_) => Refusal::OutOfScope,
         None => Refusal::NotFound,
     };
-    audit(&st.store, key, action, Some(id), rid, refusal.outcome())?;
-    Err(Problem::not_found(format!("no child with id {id:?}"), rid))
-}
-
-/// Query parameter `name` as a whole number from 1 to `max` (`default`
-/// when absent; 422 otherwise).
-pub(crate) fn query_count(
-    q: &HashMap<String, String>,
-    name: &str,
-    default: usize,
-    max: usize,
-    rid: &RequestId,
-) -> Result<usize, Problem> {
-    match q.get(name) {
-        None => Ok(default),
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Problem::invalid(
-                format!("query `{name}` = {v:?}: must be a whole number from 1 to {max}"),
-                rid,
-            )),
-        },
-    }
-}
-
-/// A malformed path or query string (axum's rejection, as a problem).
-pub(crate) fn bad(e: impl std::fmt::Display, rid: &RequestId) -> Problem {
-    Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.to_string(), rid)
+    caller.audit(&st.store, action, Some(id), refusal.outcome())?;
+    Err(Problem::not_found(format!("no child with id {id:?}")))
 }
 
 /// A JSON body with status 200.

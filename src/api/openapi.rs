@@ -8,8 +8,7 @@
 //! body, 500 and 503 (timeout) everywhere, and the `X-Request-Id` header on
 //! every response.
 
-use super::{AppState, Problem, ProblemBody, RequestId};
-use axum::Extension;
+use super::{AppState, Problem, ProblemBody};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -196,10 +195,7 @@ async fn livez() -> &'static str {
         (status = 200, description = "Ready to serve", body = String, content_type = "text/plain"),
     )
 )]
-async fn readyz(
-    State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-) -> Result<&'static str, Problem> {
+async fn readyz(State(st): State<Arc<AppState>>) -> Result<&'static str, Problem> {
     let st2 = Arc::clone(&st);
     match tokio::task::spawn_blocking(move || st2.store.ping()).await {
         Ok(Ok(())) => Ok("ready"),
@@ -207,7 +203,6 @@ async fn readyz(
             StatusCode::SERVICE_UNAVAILABLE,
             "Not ready",
             "the store does not answer",
-            &rid,
         )
         .retry_after(5)),
     }

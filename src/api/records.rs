@@ -10,18 +10,16 @@
 //! fields; only admins write. Every read or change of a child or sibling
 //! link is audited.
 
-use super::{
-    ApiJson, AppState, Problem, Refusal, RequestId, audit, authenticate, bad, blocking, require,
-};
+use super::auth::{Allowed, Caller, Import, WriteRecords};
+use super::{ApiJson, ApiPath, AppState, Problem, QueryMap, Refusal, blocking};
 use crate::store::{ApiKey, AuditEvent, ImportMode, ListQuery, Record, RecordKind, Role};
-use axum::Extension;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -62,7 +60,7 @@ enum RecordType {
     SiblingLinks,
 }
 
-fn kind_of(segment: &str, rid: &RequestId) -> Result<RecordKind, Problem> {
+fn kind_of(segment: &str) -> Result<RecordKind, Problem> {
     Ok(match segment {
         "children" => RecordKind::Child,
         "carers" => RecordKind::Carer,
@@ -70,7 +68,7 @@ fn kind_of(segment: &str, rid: &RequestId) -> Result<RecordKind, Problem> {
         "places" => RecordKind::Place,
         "roads" => RecordKind::Road,
         "sibling-links" => RecordKind::SiblingLink,
-        _ => return Err(Problem::not_found("no such resource", rid)),
+        _ => return Err(Problem::not_found("no such resource")),
     })
 }
 
@@ -200,15 +198,117 @@ fn with_etag(status: StatusCode, version: i64, body: &impl Serialize) -> Respons
     res
 }
 
-/// `If-Match`: `Some(Some(v))` for `"v"`, `Some(None)` for `*`; 428 when
-/// missing, 412 when it names no version.
-fn if_match(headers: &HeaderMap, rid: &RequestId) -> Result<Option<i64>, Problem> {
+/// The record type of a path (`/v1/{type}`; 400 when malformed, 404 for
+/// an unknown type), checked before the caller's key.
+struct TypePath {
+    kind: RecordKind,
+    seg: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TypePath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let ApiPath(seg) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        Ok(TypePath {
+            kind: kind_of(&seg)?,
+            seg,
+        })
+    }
+}
+
+/// The record of a path (`/v1/{type}/{id}`; 400 when malformed, 404 for
+/// an unknown type), checked before the caller's key.
+struct RecordPath {
+    kind: RecordKind,
+    seg: String,
+    id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordPath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let ApiPath((seg, id)) =
+            ApiPath::<(String, String)>::from_request_parts(parts, state).await?;
+        Ok(RecordPath {
+            kind: kind_of(&seg)?,
+            seg,
+            id,
+        })
+    }
+}
+
+/// A list request: record type, page size and cursor, validated in that
+/// order (400, 404, 422) before the caller's key.
+struct ListParams {
+    kind: RecordKind,
+    seg: String,
+    limit: usize,
+    after: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let ApiPath(seg) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        let q = QueryMap::of(parts)?;
+        let kind = kind_of(&seg)?;
+        let limit = q.count("limit", PAGE, MAX_PAGE)?;
+        let after = match q.get("cursor") {
+            None => None,
+            Some(c) => Some(unhex(c).ok_or_else(|| {
+                Problem::invalid(format!(
+                    "query `cursor` = {c:?} is not a cursor this service gave out"
+                ))
+            })?),
+        };
+        Ok(ListParams {
+            kind,
+            seg,
+            limit,
+            after,
+        })
+    }
+}
+
+/// The import's `mode` query (400 when malformed, 422 for an unknown
+/// mode), checked before the caller's key.
+struct ModeParam(ImportMode);
+
+impl<S: Send + Sync> FromRequestParts<S> for ModeParam {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        match QueryMap::of(parts)?.get("mode") {
+            None | Some("upsert") => Ok(ModeParam(ImportMode::Upsert)),
+            Some("replace") => Ok(ModeParam(ImportMode::Replace)),
+            Some(m) => Err(Problem::invalid(format!(
+                "query `mode` = {m:?}: use upsert or replace"
+            ))),
+        }
+    }
+}
+
+/// `If-Match`: `Some(v)` for `"v"`, `None` for `*`; 428 when missing, 412
+/// when it names no version. Checked after the caller's key.
+struct IfMatch(Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        if_match(&parts.headers).map(IfMatch)
+    }
+}
+
+fn if_match(headers: &axum::http::HeaderMap) -> Result<Option<i64>, Problem> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Err(Problem::new(
             StatusCode::PRECONDITION_REQUIRED,
             "Precondition required",
             "send `If-Match` with the record's ETag (from a GET) so that a concurrent change is not overwritten",
-            rid,
         ));
     };
     let v = v.to_str().unwrap_or("").trim();
@@ -227,20 +327,8 @@ fn if_match(headers: &HeaderMap, rid: &RequestId) -> Result<Option<i64>, Problem
                 format!(
                     "`If-Match: {v}` matches no version of this record (ETags look like \"3\")"
                 ),
-                rid,
             )
         })
-}
-
-fn audit_event(key: &ApiKey, action: &str, child: String, rid: &RequestId) -> AuditEvent {
-    AuditEvent {
-        actor: key.id.clone(),
-        role: key.role.as_str().to_owned(),
-        action: action.to_owned(),
-        child_id: Some(child),
-        request_id: rid.0.clone(),
-        outcome: "200".to_owned(),
-    }
 }
 
 /// A page of records ordered by id. Officers see only children, carers and
@@ -260,28 +348,16 @@ fn audit_event(key: &ApiKey, action: &str, child: String, rid: &RequestId) -> Au
 )]
 async fn list(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ListParams {
+        kind,
+        seg,
+        limit,
+        after,
+    }: ListParams,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let (Path(seg), Query(q)) = (
-        path.map_err(|e| bad(e, &rid))?,
-        q.map_err(|e| bad(e, &rid))?,
-    );
-    let kind = kind_of(&seg, &rid)?;
-    let limit = super::query_count(&q, "limit", PAGE, MAX_PAGE, &rid)?;
-    let after = match q.get("cursor") {
-        None => None,
-        Some(c) => Some(unhex(c).ok_or_else(|| {
-            Problem::invalid(
-                format!("query `cursor` = {c:?} is not a cursor this service gave out"),
-                &rid,
-            )
-        })?),
-    };
-    blocking(&rid, move |rid| {
-        let key = authenticate(&st, &headers, &rid)?;
+    blocking(move || {
+        let key = &caller.key;
         let regions = (key.role == Role::Officer && regional(kind) && !key.regions.is_empty())
             .then(|| key.regions.clone());
         let mut rows = st
@@ -294,7 +370,7 @@ async fn list(
                     limit: limit + 1,
                 },
             )
-            .map_err(|e| Problem::internal(e, &rid))?;
+            .map_err(Problem::internal)?;
         let next_cursor = (rows.len() > limit).then(|| {
             rows.truncate(limit);
             rows.last().map(|r| hex(&r.id)).unwrap_or_default()
@@ -303,12 +379,12 @@ async fn list(
         let events: Vec<AuditEvent> = rows
             .iter()
             .filter_map(child_of)
-            .map(|c| audit_event(&key, &action, c, &rid))
+            .map(|c| caller.audit_event(&action, Some(c), "200"))
             .collect();
         st.store
             .append_audit_many(&events)
-            .map_err(|e| Problem::internal(e, &rid))?;
-        let items = rows.into_iter().map(|r| body_of(&key, r)).collect();
+            .map_err(Problem::internal)?;
+        let items = rows.into_iter().map(|r| body_of(key, r)).collect();
         Ok(axum::Json(PageBody { items, next_cursor }).into_response())
     })
     .await
@@ -332,21 +408,15 @@ async fn list(
 )]
 async fn read(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RecordPath { kind, seg, id }: RecordPath,
+    caller: Caller,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = authenticate(&st, &headers, &rid)?;
+    blocking(move || {
+        let key = &caller.key;
         let action = format!("GET /v1/{seg}/{{id}}");
-        let record = st
-            .store
-            .get(kind, &id)
-            .map_err(|e| Problem::internal(e, &rid))?;
+        let record = st.store.get(kind, &id).map_err(Problem::internal)?;
         let visible = |r: &Record| {
-            key.role != Role::Officer || !regional(kind) || in_regions(&key, r.region.as_deref())
+            key.role != Role::Officer || !regional(kind) || in_regions(key, r.region.as_deref())
         };
         let refusal = match &record {
             Some(r) if visible(r) => None,
@@ -356,18 +426,15 @@ async fn read(
         let (Some(record), None) = (record, refusal) else {
             if kind == RecordKind::Child {
                 let outcome = refusal.unwrap_or(Refusal::NotFound).outcome();
-                audit(&st.store, &key, &action, Some(&id), &rid, outcome)?;
+                caller.audit(&st.store, &action, Some(&id), outcome)?;
             }
-            return Err(Problem::not_found(
-                format!("no {kind} with id {id:?}"),
-                &rid,
-            ));
+            return Err(Problem::not_found(format!("no {kind} with id {id:?}")));
         };
         if let Some(child) = child_of(&record) {
-            audit(&st.store, &key, &action, Some(&child), &rid, "200")?;
+            caller.audit(&st.store, &action, Some(&child), "200")?;
         }
         let version = record.version;
-        Ok(with_etag(StatusCode::OK, version, &body_of(&key, record)))
+        Ok(with_etag(StatusCode::OK, version, &body_of(key, record)))
     })
     .await
 }
@@ -391,32 +458,21 @@ async fn read(
 )]
 async fn create(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    body: Result<ApiJson<Map<String, Value>>, Problem>,
+    TypePath { kind, seg }: TypePath,
+    admin: Allowed<WriteRecords>,
+    ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    let Path(seg) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
-        let ApiJson(fields) = body?;
-        let record = st
-            .store
-            .create(kind, fields)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+    blocking(move || {
+        let record = st.store.create(kind, fields).map_err(Problem::from_store)?;
         if let Some(child) = child_of(&record) {
-            audit(
-                &st.store,
-                &key,
-                &format!("POST /v1/{seg}"),
-                Some(&child),
-                &rid,
-                "201",
-            )?;
+            admin.audit(&st.store, &format!("POST /v1/{seg}"), Some(&child), "201")?;
         }
         let location = format!("/v1/{}/{}", segment_of(kind), record.id);
-        let mut res = with_etag(StatusCode::CREATED, record.version, &body_of(&key, record));
+        let mut res = with_etag(
+            StatusCode::CREATED,
+            record.version,
+            &body_of(&admin.key, record),
+        );
         if let Ok(v) = HeaderValue::from_str(&location) {
             res.headers_mut().insert(header::LOCATION, v);
         }
@@ -449,35 +505,28 @@ async fn create(
 )]
 async fn update(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    body: Result<ApiJson<Map<String, Value>>, Problem>,
+    RecordPath { kind, seg, id }: RecordPath,
+    admin: Allowed<WriteRecords>,
+    IfMatch(version): IfMatch,
+    ApiJson(fields): ApiJson<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
-        let version = if_match(&headers, &rid)?;
-        let ApiJson(fields) = body?;
+    blocking(move || {
         let record = st
             .store
             .update(kind, &id, version, fields)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+            .map_err(Problem::from_store)?;
         if let Some(child) = child_of(&record) {
-            audit(
+            admin.audit(
                 &st.store,
-                &key,
                 &format!("PUT /v1/{seg}/{{id}}"),
                 Some(&child),
-                &rid,
                 "200",
             )?;
         }
         Ok(with_etag(
             StatusCode::OK,
             record.version,
-            &body_of(&key, record),
+            &body_of(&admin.key, record),
         ))
     })
     .await
@@ -506,29 +555,20 @@ async fn update(
 )]
 async fn delete(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RecordPath { kind, seg, id }: RecordPath,
+    admin: Allowed<WriteRecords>,
+    IfMatch(version): IfMatch,
 ) -> Result<Response, Problem> {
-    let Path((seg, id)) = path.map_err(|e| bad(e, &rid))?;
-    let kind = kind_of(&seg, &rid)?;
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "writing records", &rid)?;
-        let version = if_match(&headers, &rid)?;
-        let before = st
-            .store
-            .get(kind, &id)
-            .map_err(|e| Problem::internal(e, &rid))?;
+    blocking(move || {
+        let before = st.store.get(kind, &id).map_err(Problem::internal)?;
         st.store
             .delete(kind, &id, version)
-            .map_err(|e| Problem::from_store(e, &rid))?;
+            .map_err(Problem::from_store)?;
         if let Some(child) = before.as_ref().and_then(child_of) {
-            audit(
+            admin.audit(
                 &st.store,
-                &key,
                 &format!("DELETE /v1/{seg}/{{id}}"),
                 Some(&child),
-                &rid,
                 "204",
             )?;
         }
@@ -580,46 +620,25 @@ struct ImportBody {
 )]
 async fn import(
     State(st): State<Arc<AppState>>,
-    Extension(rid): Extension<RequestId>,
-    headers: HeaderMap,
-    q: Result<Query<HashMap<String, String>>, QueryRejection>,
-    body: Result<ApiJson<Map<String, Value>>, Problem>,
+    ModeParam(mode): ModeParam,
+    admin: Allowed<Import>,
+    ApiJson(doc): ApiJson<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    let Query(q) = q.map_err(|e| bad(e, &rid))?;
-    let mode = match q.get("mode").map(String::as_str) {
-        None | Some("upsert") => ImportMode::Upsert,
-        Some("replace") => ImportMode::Replace,
-        Some(m) => {
-            return Err(Problem::invalid(
-                format!("query `mode` = {m:?}: use upsert or replace"),
-                &rid,
-            ));
-        }
-    };
-    blocking(&rid, move |rid| {
-        let key = require(&st, &headers, &[Role::Admin], "importing", &rid)?;
-        let ApiJson(doc) = body?;
+    blocking(move || {
         let parsed = match doc.get("csv") {
             Some(files) if doc.len() == 1 => {
                 let files: BTreeMap<String, String> = serde_json::from_value(files.clone())
                     .map_err(|e| {
-                        Problem::invalid(
-                            format!("`csv` must map file names to CSV text: {e}"),
-                            &rid,
-                        )
+                        Problem::invalid(format!("`csv` must map file names to CSV text: {e}"))
                     })?;
                 crate::io::dataset_from_csv_texts(&files)
             }
             _ => crate::io::dataset_from_json_value(&Value::Object(doc), "request body"),
         };
-        let data = parsed.map_err(|errors| {
-            Problem::from_store(crate::store::StoreError::Invalid { errors }, &rid)
-        })?;
-        let s = st
-            .store
-            .import(&data, mode)
-            .map_err(|e| Problem::from_store(e, &rid))?;
-        audit(&st.store, &key, "POST /v1/import", None, &rid, "200")?;
+        let data = parsed
+            .map_err(|errors| Problem::from_store(crate::store::StoreError::Invalid { errors }))?;
+        let s = st.store.import(&data, mode).map_err(Problem::from_store)?;
+        admin.audit(&st.store, "POST /v1/import", None, "200")?;
         Ok(axum::Json(ImportBody {
             created: s.created,
             updated: s.updated,
