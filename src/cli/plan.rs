@@ -206,6 +206,9 @@ pub fn run(args: PlanArgs) -> Result<()> {
     bar.finish_and_clear();
     let scorer = Scorer::new(&d, &model, as_of);
     let doc = homeward::io::plan_report::plan_json(&scorer, &scope_name, &plan);
+    // Every printed plan is re-checked by the independent checker, as the
+    // API does for every plan job.
+    let report = homeward::solve::check::check_plan(&d, &model, &doc);
     if let Some(out) = &out {
         let tmp = out.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)
@@ -213,10 +216,64 @@ pub fn run(args: PlanArgs) -> Result<()> {
         std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
     }
     match format {
-        Format::Table => out!("{}", homeward::io::plan_report::plan_text(&doc)),
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&doc)?),
+        Format::Table => {
+            out!("{}", homeward::io::plan_report::plan_text(&doc));
+            outln!("{}", verdict_line(&report));
+        }
+        Format::Json => {
+            // The plan document with the checker's verdict beside it, in
+            // the field and shape of the API's plan job (`check`).
+            let printed = CheckedPlan {
+                doc: &doc,
+                check: Verdict {
+                    valid: report.problems.is_empty(),
+                    problems: &report.problems,
+                },
+            };
+            outln!("{}", serde_json::to_string_pretty(&printed)?);
+        }
+    }
+    if !report.problems.is_empty() {
+        for p in &report.problems {
+            eprintln!("  - {p}");
+        }
+        bail!(
+            "internal error: the independent checker rejected the plan ({} problem(s))",
+            report.problems.len()
+        );
     }
     Ok(())
+}
+
+/// `plan --format json`: the plan document, its fields in their order,
+/// then the checker's verdict.
+#[derive(serde::Serialize)]
+struct CheckedPlan<'a> {
+    #[serde(flatten)]
+    doc: &'a homeward::io::plan_report::PlanJson,
+    check: Verdict<'a>,
+}
+
+/// The independent checker's verdict, as the API's plan job gives it.
+#[derive(serde::Serialize)]
+struct Verdict<'a> {
+    valid: bool,
+    problems: &'a [String],
+}
+
+/// The table's last line: the independent checker's verdict on the plan.
+fn verdict_line(report: &homeward::solve::check::CheckReport) -> String {
+    if report.problems.is_empty() {
+        format!(
+            "checker: valid — {} placements, {} children placed, objective {} recomputed and equal",
+            report.placements, report.children, report.objective
+        )
+    } else {
+        format!(
+            "checker: INVALID — {} problem(s) found",
+            report.problems.len()
+        )
+    }
 }
 
 /// `plan --instance FILE`: solve a raw instance and report timings.
