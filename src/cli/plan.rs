@@ -8,7 +8,7 @@ use homeward::io;
 use homeward::scoring::{Model, Scorer};
 use homeward::solve::build::Scope;
 use homeward::solve::exact::SolveOptions;
-use homeward::solve::plan::PlanOptions;
+use homeward::solve::plan::{OptionError, PlanOptions, time_limit_secs};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -103,8 +103,10 @@ pub fn run(args: PlanArgs) -> Result<()> {
         as_of,
     } = args;
     let time_limit = match (time_limit, work_limit) {
-        (Some(t), _) if t.is_finite() && t > 0.0 => Some(std::time::Duration::from_secs_f64(t)),
-        (Some(_), _) => bail!("--time-limit must be a positive number of seconds"),
+        (Some(t), _) => match time_limit_secs(t) {
+            Ok(d) => Some(d),
+            Err(_) => bail!("--time-limit must be a positive number of seconds"),
+        },
         (None, Some(_)) => None,
         (None, None) => Some(std::time::Duration::from_secs(30)),
     };
@@ -144,10 +146,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
             .with_context(|| format!("{s:?}: write CHILD=HOUSEHOLD"))?;
         Ok((c.trim().to_owned(), h.trim().to_owned()))
     };
-    if !(0.0..1.0).contains(&gap) {
-        bail!("--gap must be at least 0 and below 1 (a relative gap, e.g. 0.0001)");
-    }
-    let opts = PlanOptions {
+    let mut opts = PlanOptions {
         scope,
         solve: SolveOptions {
             time_limit,
@@ -156,10 +155,27 @@ pub fn run(args: PlanArgs) -> Result<()> {
             ..SolveOptions::default()
         },
         relax,
-        pinned: pin.iter().map(pair).collect::<Result<_>>()?,
-        forbidden: forbid.iter().map(pair).collect::<Result<_>>()?,
+        pinned: Vec::new(),
+        forbidden: Vec::new(),
         alternatives,
     };
+    // The time limit was checked above and clap keeps the work limit at 1
+    // or more: only the gap can be out of range here.
+    if let Err(errors) = opts.validate() {
+        if errors.iter().any(|e| matches!(e, OptionError::Gap(_))) {
+            bail!("--gap must be at least 0 and below 1 (a relative gap, e.g. 0.0001)");
+        }
+        bail!(
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    opts.pinned = pin.iter().map(pair).collect::<Result<_>>()?;
+    opts.forbidden = forbid.iter().map(pair).collect::<Result<_>>()?;
     if export_mps.is_some() || export_json.is_some() {
         let built = homeward::solve::plan::strict_instance(&d, &model, as_of, &opts)?;
         let ids = homeward::io::instance_json::InstanceIds {
