@@ -267,3 +267,31 @@ fn a_closed_pipe_ends_the_command_quietly() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn plan_prints_the_independent_checkers_verdict() {
+    let args = ["--as-of", "2026-06-01", "--work-limit", "100000"];
+    let table = homeward()
+        .args(["plan", "--data"])
+        .arg(small())
+        .args(args)
+        .assert()
+        .success();
+    table.stdout(predicate::str::ends_with(
+        "checker: valid — 4 placements, 5 children placed, objective 151307 recomputed and equal\n",
+    ));
+    let out = homeward()
+        .args(["plan", "--data"])
+        .arg(small())
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "homeward-plan/1");
+    assert_eq!(
+        v["check"],
+        serde_json::json!({ "valid": true, "problems": [] })
+    );
+}

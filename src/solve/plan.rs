@@ -40,6 +40,60 @@ pub struct PlanOptions {
     pub alternatives: usize,
 }
 
+/// A plan option out of its range (found by [`PlanOptions::validate`] or
+/// [`time_limit_secs`]); each caller words it for its own input (a CLI
+/// flag, an API field).
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum OptionError {
+    /// The time limit is not a positive number of seconds.
+    #[error("the time limit must be a positive number of seconds")]
+    TimeLimit,
+    /// A work limit of 0 units.
+    #[error("the work limit must be at least 1 unit of work")]
+    WorkLimit,
+    /// The relative gap is not in [0, 1).
+    #[error("the relative gap {0} must be at least 0 and below 1")]
+    Gap(f64),
+}
+
+/// A time limit given in seconds, checked: positive and finite.
+///
+/// # Errors
+/// [`OptionError::TimeLimit`] for 0, a negative number, NaN or infinity.
+pub fn time_limit_secs(secs: f64) -> Result<Duration, OptionError> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(OptionError::TimeLimit)
+    }
+}
+
+impl PlanOptions {
+    /// Checks the solver limits of a plan request, every problem at once, in
+    /// the order time limit, work limit, gap. The one check of these
+    /// options, used by `homeward plan` and the API's plan jobs.
+    ///
+    /// # Errors
+    /// Every [`OptionError`] found.
+    pub fn validate(&self) -> Result<(), Vec<OptionError>> {
+        let mut errors = Vec::new();
+        if self.solve.time_limit == Some(Duration::ZERO) {
+            errors.push(OptionError::TimeLimit);
+        }
+        if self.solve.work_limit == Some(0) {
+            errors.push(OptionError::WorkLimit);
+        }
+        if !(0.0..1.0).contains(&self.solve.rel_gap) {
+            errors.push(OptionError::Gap(self.solve.rel_gap));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// Another household for a placed unit and what choosing it would cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlternativeView {

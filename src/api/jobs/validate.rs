@@ -7,6 +7,8 @@ use super::{DEFAULT_TIME_LIMIT_SECS, MAX_ALTERNATIVES, MAX_REPLICATIONS, MAX_TIM
 use crate::api::{AppState, Problem};
 use crate::sim::{Scenario, ScenarioError};
 use crate::solve::build::Scope;
+use crate::solve::exact::SolveOptions;
+use crate::solve::plan::{OptionError, PlanOptions, time_limit_secs};
 use axum::http::StatusCode;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -31,7 +33,7 @@ fn invalid(errors: Vec<(&'static str, String)>) -> Problem {
 pub(super) fn validate_plan(st: &AppState, req: PlanRequest) -> Result<(PlanJob, String), Problem> {
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let time_limit = req.time_limit_secs.unwrap_or(DEFAULT_TIME_LIMIT_SECS);
-    if !(time_limit.is_finite() && time_limit > 0.0 && time_limit <= MAX_TIME_LIMIT_SECS) {
+    if time_limit_secs(time_limit).is_err() || time_limit > MAX_TIME_LIMIT_SECS {
         errors.push((
             "timeLimitSecs",
             format!(
@@ -39,18 +41,36 @@ pub(super) fn validate_plan(st: &AppState, req: PlanRequest) -> Result<(PlanJob,
             ),
         ));
     }
-    if req.work_limit == Some(0) {
-        errors.push((
-            "workLimit",
-            "workLimit = 0: must be at least 1 unit of work (or left out for none)".into(),
-        ));
-    }
     let gap = req.gap.unwrap_or(0.0);
-    if !(0.0..1.0).contains(&gap) {
-        errors.push((
-            "gap",
-            format!("gap = {gap}: must be at least 0 and below 1 (a relative gap, e.g. 0.0001)"),
-        ));
+    // The work limit and the gap by the planner's own check (the time
+    // limit, checked above in seconds with the API's ceiling, is left out).
+    let limits = PlanOptions {
+        scope: Scope::All,
+        solve: SolveOptions {
+            time_limit: None,
+            work_limit: req.work_limit,
+            rel_gap: gap,
+            ..SolveOptions::default()
+        },
+        relax: false,
+        pinned: Vec::new(),
+        forbidden: Vec::new(),
+        alternatives: 0,
+    };
+    for e in limits.validate().err().unwrap_or_default() {
+        match e {
+            OptionError::TimeLimit => {}
+            OptionError::WorkLimit => errors.push((
+                "workLimit",
+                "workLimit = 0: must be at least 1 unit of work (or left out for none)".into(),
+            )),
+            OptionError::Gap(gap) => errors.push((
+                "gap",
+                format!(
+                    "gap = {gap}: must be at least 0 and below 1 (a relative gap, e.g. 0.0001)"
+                ),
+            )),
+        }
     }
     let alternatives = req.alternatives.unwrap_or(0);
     if alternatives > MAX_ALTERNATIVES {
