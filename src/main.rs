@@ -287,8 +287,30 @@ enum Command {
     },
 }
 
+/// Filter for `tracing` events from `RUST_LOG` (`target=level` directives,
+/// e.g. `homeward::solve=debug`), or `default` when it is unset or invalid.
+fn log_filter(default: tracing_subscriber::filter::Targets) -> tracing_subscriber::filter::Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 fn main() {
-    if let Err(e) = run(Cli::parse()) {
+    let cli = Cli::parse();
+    // CLI commands: diagnostics (e.g. the solver's, `RUST_LOG=homeward::solve=debug`)
+    // as plain text on stderr, off unless asked; `serve` sets up its own logs.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::TRACE)
+            .finish()
+            .with(log_filter(tracing_subscriber::filter::Targets::new()))
+            .try_init();
+    }
+    if let Err(e) = run(cli) {
         let broken_pipe = e.chain().any(|c| {
             c.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -480,12 +502,18 @@ fn serve(
     limits: &ServeLimits,
 ) -> Result<()> {
     use homeward::store::{ImportMode, Role};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     // Logs: one JSON object per line on stderr (request ids, routes,
-    // statuses; never child data).
+    // statuses; never child data); INFO unless `RUST_LOG` says otherwise.
     let _ = tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(tracing::Level::TRACE)
+        .finish()
+        .with(log_filter(
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
+        ))
         .try_init();
     let config = limits.config()?;
     let store = db.open()?;
