@@ -24,7 +24,9 @@ fn start() -> Server {
     let inner = common::server::start(&db, &[]);
     Server {
         admin: inner.admin.clone().expect("admin key printed"),
-        officer: (inner.officer.clone())
+        officer: inner
+            .officer
+            .clone()
             .expect("officer key for the first child's region (South)"),
         planner: inner.planner.clone().expect("planner key printed"),
         inner,

@@ -2,8 +2,8 @@
 //! every plan re-checked with the instance's own feasibility rule.
 
 use homeward::solve::{
-    Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives,
-    random_instance, solve,
+    Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives, random_instance,
+    solve,
 };
 use proptest::prelude::*;
 

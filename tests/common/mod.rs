@@ -30,9 +30,14 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A bundled fixture, loaded.
+pub fn load(name: &str) -> DataSet {
+    homeward::io::load(&fixture(name)).expect("the fixture loads")
+}
+
 /// `fixtures/small`, loaded.
 pub fn small() -> DataSet {
-    homeward::io::load(&fixture("small")).expect("fixtures/small loads")
+    load("small")
 }
 
 /// The `homeward` binary, ready for arguments.
