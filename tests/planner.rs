@@ -305,21 +305,9 @@ fn serbia_fixture_with_a_fractional_pattern_lp_is_proved_by_branch_and_price() {
 /// the exported model carries the apart row.
 #[test]
 fn apart_pairs_are_part_of_the_model_for_every_solver() {
-    use homeward::solve::{Household, Instance, Pair, PlacementMilp, Unit, solve, write_mps};
-    let unit = Unit {
-        size: 1,
-        value: 100,
-        developmental: false,
-        exempt: false,
-    };
-    let house = |capacity| Household {
-        capacity,
-        current: 0,
-        current_developmental: false,
-        limit: None,
-        limit_developmental: None,
-        limit_always: false,
-    };
+    use homeward::solve::{Instance, Pair, PlacementMilp, solve, write_mps};
+    let unit = common::solve::lone(100);
+    let house = common::solve::free;
     let pair = |unit, household, score| Pair {
         unit,
         household,

@@ -8,7 +8,7 @@ use homeward::solve::{
 use proptest::prelude::*;
 
 mod common;
-use common::solve::brute_force;
+use common::solve::{brute_force, free, lone};
 
 fn check(inst: &Instance, sol: &Solution) {
     assert!(inst.feasible(&sol.assignment), "infeasible plan");
@@ -121,26 +121,6 @@ fn empty_instance_is_optimal_with_nothing_placed() {
         (0, 0, Status::Optimal)
     );
     assert!(sol.components.is_empty());
-}
-
-fn lone(value: i64) -> Unit {
-    Unit {
-        size: 1,
-        value,
-        developmental: false,
-        exempt: false,
-    }
-}
-
-fn free(capacity: u8) -> Household {
-    Household {
-        capacity,
-        current: 0,
-        current_developmental: false,
-        limit: None,
-        limit_developmental: None,
-        limit_always: false,
-    }
 }
 
 fn pair(unit: u32, household: u32, coef: i64) -> Pair {

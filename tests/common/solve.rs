@@ -1,7 +1,7 @@
 //! Brute force for the solver tests: the reference every exact solver is
 //! cross-checked against on small instances.
 
-use homeward::solve::{Assignment, Instance};
+use homeward::solve::{Assignment, Household, Instance, Unit};
 
 /// The best objective over every assignment `Instance::feasible` accepts
 /// (capacity pruning on the way: it only ever removes infeasible plans).
@@ -47,4 +47,26 @@ pub fn brute_force(inst: &Instance) -> i64 {
     let mut load = vec![0; inst.households.len()];
     go(inst, &options, 0, &mut placed, &mut load, 0, &mut best);
     best
+}
+
+/// A one-child unit worth `value`, with no developmental or exemption flags.
+pub fn lone(value: i64) -> Unit {
+    Unit {
+        size: 1,
+        value,
+        developmental: false,
+        exempt: false,
+    }
+}
+
+/// An empty household with `capacity` places and no placement limits.
+pub fn free(capacity: u8) -> Household {
+    Household {
+        capacity,
+        current: 0,
+        current_developmental: false,
+        limit: None,
+        limit_developmental: None,
+        limit_always: false,
+    }
 }
