@@ -59,7 +59,20 @@ enum Command {
 }
 
 fn main() {
-    if let Err(e) = run(Cli::parse()) {
+    let cli = Cli::parse();
+    // CLI commands: diagnostics (e.g. the solver's, `RUST_LOG=homeward::solve=debug`)
+    // as plain text on stderr, off unless asked; `serve` sets up its own logs.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing::Level::TRACE)
+            .finish()
+            .with(cli::log_filter(tracing_subscriber::filter::Targets::new()))
+            .try_init();
+    }
+    if let Err(e) = run(cli) {
         let broken_pipe = e.chain().any(|c| {
             c.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

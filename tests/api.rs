@@ -1,13 +1,16 @@
 //! HTTP service end to end: `homeward serve` on a fresh SQLite store seeded
 //! from fixtures/small, called over a real socket.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+mod common;
+
+/// The server of these tests: its keys (printed on the first start) and
+/// the store it writes, in a folder removed after the server stops.
 struct Server {
-    child: Child,
-    addr: String,
+    inner: common::server::Server,
     admin: String,
     officer: String,
     planner: String,
@@ -15,49 +18,18 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("api.db");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("homeward"))
-        .arg("serve")
-        .arg("--db")
-        .arg(&db)
-        .args(["--seed", "fixtures/small", "--addr", "127.0.0.1:0"])
-        .args(["--as-of", "2026-06-01"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut admin, mut officer, mut planner, mut addr) = (None, None, None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let key = || line.rsplit_once(": ").map(|(_, k)| k.to_string());
-        if line.starts_with("admin key: ") {
-            admin = key();
-        } else if line.starts_with("officer key (regions: South): ") {
-            officer = key();
-        } else if line.starts_with("planner key: ") {
-            planner = key();
-        } else if let Some(a) = line.strip_prefix("listening on http://") {
-            addr = Some(a.to_string());
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let inner = common::server::start(&db, &[]);
     Server {
-        child,
-        addr: addr.expect("serve prints its address"),
-        admin: admin.expect("admin key printed"),
-        officer: officer.expect("officer key for the first child's region (South)"),
-        planner: planner.expect("planner key printed"),
+        admin: inner.admin.clone().expect("admin key printed"),
+        officer: inner
+            .officer
+            .clone()
+            .expect("officer key for the first child's region (South)"),
+        planner: inner.planner.clone().expect("planner key printed"),
+        inner,
         db,
         _dir: dir,
     }
@@ -95,12 +67,12 @@ impl Reply {
 }
 
 fn request(s: &Server, method: &str, path: &str, key: Option<&str>) -> Reply {
-    let mut stream = TcpStream::connect(&s.addr).unwrap();
+    let mut stream = TcpStream::connect(&s.inner.addr).unwrap();
     let auth = key.map_or(String::new(), |k| format!("Authorization: Bearer {k}\r\n"));
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
-        s.addr
+        s.inner.addr
     )
     .unwrap();
     let mut raw = String::new();

@@ -3,7 +3,6 @@
 //! files (and whatever `RAYON_NUM_THREADS`), because the loader puts every
 //! data set in one canonical order (records by id).
 
-use assert_cmd::Command;
 use chrono::NaiveDate;
 use homeward::domain::DataSet;
 use homeward::io::generate::{GenParams, generate};
@@ -20,13 +19,15 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 use std::path::Path;
 
+mod common;
+
 const AS_OF: &str = "2026-01-01";
 /// The plans' deterministic limit (units of work): only a limit that stops
 /// every run at the same point can promise byte-identical plans.
 const WORK_LIMIT: u64 = 50_000_000;
 
 fn as_of() -> NaiveDate {
-    NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap()
+    common::date(AS_OF)
 }
 
 /// A generated data set written as CSV files into `dir`.
@@ -223,8 +224,7 @@ fn assert_same(a: &Value, b: &Value, what: &str) {
 }
 
 fn plan_via_binary(dir: &Path, threads: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("homeward")
-        .unwrap()
+    let out = common::homeward()
         .env("RAYON_NUM_THREADS", threads)
         .args(["plan", "--data", dir.to_str().unwrap(), "--relax"])
         .args(["--format", "json", "--as-of", AS_OF, "--model", "serbia"])
@@ -232,12 +232,7 @@ fn plan_via_binary(dir: &Path, threads: &str, extra: &[&str]) -> Value {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    without_timings(serde_json::from_slice(&out.stdout).unwrap())
+    without_timings(serde_json::from_slice(common::success_stdout(&out)).unwrap())
 }
 
 #[test]

@@ -1,15 +1,12 @@
 //! Command-line tests on `fixtures/small` with expected rankings.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use std::path::PathBuf;
 
-fn small() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")
-}
+mod common;
+use common::{homeward, success_stdout};
 
-fn homeward() -> Command {
-    Command::cargo_bin("homeward").unwrap()
+fn small() -> std::path::PathBuf {
+    common::fixture("small")
 }
 
 fn rank_json(child: &str, extra: &[&str]) -> serde_json::Value {
@@ -27,12 +24,7 @@ fn rank_json(child: &str, extra: &[&str]) -> serde_json::Value {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(success_stdout(&out)).unwrap()
 }
 
 #[test]

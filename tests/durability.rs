@@ -3,59 +3,18 @@
 //! acknowledged is there, the data set still validates and the audit chain
 //! verifies.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    addr: String,
-    admin: Option<String>,
-    officer: Option<String>,
-}
+mod common;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(db: &std::path::Path) -> Server {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("homeward"))
-        .arg("serve")
-        .arg("--db")
-        .arg(db)
-        .args(["--seed", "fixtures/small", "--addr", "127.0.0.1:0"])
-        .args(["--as-of", "2026-06-01", "--rate-limit", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut admin, mut officer, mut addr) = (None, None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let key = || line.rsplit_once(": ").map(|(_, k)| k.to_string());
-        if line.starts_with("admin key: ") {
-            admin = key();
-        } else if line.starts_with("officer key (regions: South): ") {
-            officer = key();
-        } else if let Some(a) = line.strip_prefix("listening on http://") {
-            addr = Some(a.to_string());
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        addr: addr.expect("serve prints its address"),
-        admin,
-        officer,
-    }
+/// `homeward serve` on `db` without a rate limit (the load would trip it).
+fn start(db: &std::path::Path) -> common::server::Server {
+    common::server::start(db, &["--rate-limit", "0"])
 }
 
 /// One request; `None` when the connection failed (the server was killed).

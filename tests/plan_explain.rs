@@ -4,7 +4,6 @@
 //! The independent checker confirms labels and reasons, and rejects plan
 //! documents doctored to say otherwise.
 
-use chrono::NaiveDate;
 use homeward::domain::DataSet;
 use homeward::io::plan_report::{PlanJson, plan_json, plan_text};
 use homeward::scoring::{Model, Scorer};
@@ -12,11 +11,9 @@ use homeward::solve::build::Scope;
 use homeward::solve::check::check_plan;
 use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::{PlanOptions, plan};
-use std::path::Path;
 
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
-}
+mod common;
+use common::{as_of, small};
 
 fn options(relax: bool) -> PlanOptions {
     PlanOptions {
@@ -52,10 +49,6 @@ fn data_set(places: &str, carers: &str, children: &str, siblings: &str) -> DataS
         format!("child_id,sibling_id,keep_together,reason\n{siblings}"),
     );
     homeward::io::load(dir.path()).unwrap()
-}
-
-fn small() -> DataSet {
-    homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap()
 }
 
 /// Plans and renders the plan document; the checker must pass it.

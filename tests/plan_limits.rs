@@ -4,14 +4,12 @@
 //! it; with `--relax`, every round of the ladder gets its share of the
 //! limits even when the strict round would use all of them.
 
-use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-fn homeward() -> Command {
-    Command::cargo_bin("homeward").unwrap()
-}
+mod common;
+use common::{homeward, success_stdout};
 
 /// A generated data set (300 children, 200 households, seed 11) whose
 /// strict plan under the Serbia model needs about 490,000 units of work
@@ -43,12 +41,7 @@ fn plan_out(data: &Path, args: &[&str], threads: usize) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(success_stdout(&out).to_vec()).unwrap()
 }
 
 /// [`plan_out`] as the JSON plan document.

@@ -10,15 +10,9 @@ use homeward::solve::build::Scope;
 use homeward::solve::check::check_plan;
 use homeward::solve::exact::{SolveOptions, Status};
 use homeward::solve::plan::{Plan, PlanOptions, UnplacedReason, plan};
-use std::path::Path;
 
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
-}
-
-fn small() -> DataSet {
-    homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap()
-}
+mod common;
+use common::{as_of, small};
 
 fn options() -> PlanOptions {
     PlanOptions {
@@ -222,8 +216,7 @@ fn checker_rejects_a_tampered_plan() {
 
 #[test]
 fn serbia_regions_plan_optimally_and_check_clean_for_any_thread_count() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
+    let data = common::load("serbia");
     let model = Model::load("serbia").unwrap();
     for region in ["Bor", "Pčinja", "Central Banat"] {
         let mut o = options();
@@ -246,8 +239,7 @@ fn serbia_regions_plan_optimally_and_check_clean_for_any_thread_count() {
 
 #[test]
 fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
+    let data = common::load("serbia");
     let model = Model::load("serbia").unwrap();
     let mut o = options();
     o.alternatives = 0;
@@ -265,8 +257,7 @@ fn whole_serbia_fixture_plan_checks_clean_within_a_time_limit() {
 /// alternatives, no time limit), checked independently ([`planned_on`]),
 /// and proved optimal.
 fn serbia_proved_optimal(day: NaiveDate) -> (Plan, PlanJson) {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/serbia")).unwrap();
+    let data = common::load("serbia");
     let model = Model::load("serbia").unwrap();
     let mut o = options();
     o.alternatives = 0;
@@ -314,21 +305,9 @@ fn serbia_fixture_with_a_fractional_pattern_lp_is_proved_by_branch_and_price() {
 /// the exported model carries the apart row.
 #[test]
 fn apart_pairs_are_part_of_the_model_for_every_solver() {
-    use homeward::solve::{Household, Instance, Pair, PlacementMilp, Unit, solve, write_mps};
-    let unit = Unit {
-        size: 1,
-        value: 100,
-        developmental: false,
-        exempt: false,
-    };
-    let house = |capacity| Household {
-        capacity,
-        current: 0,
-        current_developmental: false,
-        limit: None,
-        limit_developmental: None,
-        limit_always: false,
-    };
+    use homeward::solve::{Instance, Pair, PlacementMilp, solve, write_mps};
+    let unit = common::solve::lone(100);
+    let house = common::solve::free;
     let pair = |unit, household, score| Pair {
         unit,
         household,

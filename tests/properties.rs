@@ -10,8 +10,10 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
+mod common;
+
 fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    common::date("2026-01-01")
 }
 
 fn dataset(seed: u64, children: usize, carers: usize) -> DataSet {

@@ -1,10 +1,12 @@
 //! Case tables for every hard rule and soft criterion, model validation, and
 //! the hand-worked rankings of `fixtures/small`.
 
-use chrono::NaiveDate;
 use homeward::domain::*;
 use homeward::scoring::context::{CarerRow, ChildProfile, PairCtx};
 use homeward::scoring::{Criterion, Detail, Model, ModelError, RuleCode, Scorer};
+
+mod common;
+use common::as_of;
 use std::path::Path;
 
 fn model(name: &str) -> Model {
@@ -652,8 +654,7 @@ fn model_loading_rejects_bad_models_naming_the_key() {
 fn a_model_can_switch_off_a_hard_rule() {
     let m = serbia_with("TRAVEL_TOO_FAR = true", "TRAVEL_TOO_FAR = false").unwrap();
     assert!(!m.rule_enabled(RuleCode::TravelTooFar));
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let data = common::small();
     let s = Scorer::new(&data, &m, as_of());
     let r = s.rank(&s.unit_of_id("K1").unwrap(), 10);
     assert!(
@@ -663,16 +664,11 @@ fn a_model_can_switch_off_a_hard_rule() {
     );
 }
 
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
-}
-
 /// Expected top households (id, score in hundredths) and exclusion counts,
 /// worked out by hand in `fixtures/small/README.md`.
 #[test]
 fn small_fixture_rankings_match_the_hand_worked_answers() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let data = common::small();
     let m = model("default");
     let s = Scorer::new(&data, &m, as_of());
     type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, u32)]);
@@ -729,8 +725,7 @@ fn small_fixture_rankings_match_the_hand_worked_answers() {
 
 #[test]
 fn explain_gives_every_rule_and_the_rank() {
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let data = common::small();
     let m = model("default");
     let s = Scorer::new(&data, &m, as_of());
     let u = s.unit_of_id("K1").unwrap();
@@ -759,8 +754,7 @@ fn explain_gives_every_rule_and_the_rank() {
 
 #[test]
 fn estimated_road_graph_is_announced() {
-    let mut data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let mut data = common::small();
     data.roads = None;
     let m = model("default");
     let s = Scorer::new(&data, &m, as_of());
@@ -786,8 +780,7 @@ fn past_declines_lowers_a_declined_pair_only() {
     assert!(m.weight(Criterion::PastDeclines) > 0.0);
 
     // Through the scorer: K1's best household H1 drops below H2 once declined.
-    let data =
-        homeward::io::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small")).unwrap();
+    let data = common::small();
     let plain = Scorer::new(&data, &m, as_of());
     let declined = Scorer::new(&data, &m, as_of())
         .with_declines(&[("K1".into(), "H1".into()), ("nobody".into(), "H2".into())]);

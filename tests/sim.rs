@@ -3,7 +3,6 @@
 //! across thread counts, scenario validation, reports and comparison.
 #![allow(clippy::needless_range_loop)]
 
-use chrono::NaiveDate;
 use homeward::domain::{
     CarerStatus, Child, ChildId, InstitutionIx, Need, NeedCode, PlacementType, Sex,
 };
@@ -14,35 +13,13 @@ use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::{PlanOptions, plan};
 use std::path::Path;
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+mod common;
+use common::date as d;
 
 /// A scenario on fixtures/small with no random events unless `extra` adds
 /// them.
 fn scenario(extra: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "test"
-data = "fixtures/small"
-start = 2027-01-01
-horizon_months = 6
-replications = 3
-seed = 7
-[carers]
-attrition_per_year = 0.0
-[breakdowns]
-bands = [{{ below = 101.0, per_year = 0.0 }}]
-[policy]
-model = "serbia"
-gap = 0.0
-candidates_per_unit = 0
-[capacity_gap]
-enabled = false
-{extra}
-"#
-    );
-    Scenario::from_toml(&text, "test.toml", Path::new(".")).unwrap()
+    common::sim::quiet_scenario("test", 6, 3, 7, extra)
 }
 
 /// Adds K6: in institution I1, behavioural:2, turns 12 on 2027-03-01; pauses

@@ -3,40 +3,17 @@
 //! the scenario's minimum admission age, or a sibling group living apart
 //! because one of its members left care.
 
-use chrono::NaiveDate;
 use homeward::domain::{Child, ChildId, ChildIx, Language, PlacementType, Sex, SiblingLink};
 use homeward::sim::{self, Scenario, SimOptions, SimResult};
 use std::path::Path;
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
-}
+mod common;
+use common::date as d;
 
 /// A scenario on fixtures/small: no breakdowns or attrition, many entries
 /// and few households, so that admissions decide where entries go.
 fn crowded(extra: &str) -> Scenario {
-    let text = format!(
-        r#"
-name = "crowded"
-data = "fixtures/small"
-start = 2027-01-01
-horizon_months = 8
-replications = 6
-seed = 11
-[carers]
-attrition_per_year = 0.0
-[breakdowns]
-bands = [{{ below = 101.0, per_year = 0.0 }}]
-[policy]
-model = "serbia"
-gap = 0.0
-candidates_per_unit = 0
-[capacity_gap]
-enabled = false
-{extra}
-"#
-    );
-    Scenario::from_toml(&text, "crowded.toml", Path::new(".")).expect("scenario")
+    common::sim::quiet_scenario("crowded", 8, 6, 11, extra)
 }
 
 /// Adds a lone child born on `birth`, waiting in emergency care with the

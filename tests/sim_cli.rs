@@ -1,12 +1,10 @@
 //! `homeward simulate` and `homeward simulate compare` on `fixtures/small`.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
-fn homeward() -> Command {
-    Command::cargo_bin("homeward").unwrap()
-}
+mod common;
+use common::homeward;
 
 fn write_scenario(dir: &Path, name: &str, foster_per_month: f64) -> std::path::PathBuf {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small");

@@ -2,49 +2,13 @@
 //! every plan re-checked with the instance's own feasibility rule.
 
 use homeward::solve::{
-    Assignment, Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives,
-    random_instance, solve,
+    Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives, random_instance,
+    solve,
 };
 use proptest::prelude::*;
 
-/// Best objective by enumerating every assignment.
-fn brute_force(inst: &Instance) -> i64 {
-    let nu = inst.units.len();
-    let options: Vec<Vec<Option<u32>>> = (0..nu as u32)
-        .map(|u| {
-            let mut o = vec![None];
-            o.extend(
-                inst.pairs
-                    .iter()
-                    .filter(|p| p.unit == u)
-                    .map(|p| Some(p.household)),
-            );
-            o
-        })
-        .collect();
-    let mut idx = vec![0usize; nu];
-    let mut best = 0;
-    loop {
-        let a = Assignment {
-            placed: (0..nu).map(|u| options[u][idx[u]]).collect(),
-        };
-        if inst.feasible(&a) {
-            best = best.max(inst.objective(&a).unwrap_or(i64::MIN));
-        }
-        let mut i = 0;
-        while i < nu {
-            idx[i] += 1;
-            if idx[i] < options[i].len() {
-                break;
-            }
-            idx[i] = 0;
-            i += 1;
-        }
-        if i == nu {
-            return best;
-        }
-    }
-}
+mod common;
+use common::solve::{brute_force, free, lone};
 
 fn check(inst: &Instance, sol: &Solution) {
     assert!(inst.feasible(&sol.assignment), "infeasible plan");
@@ -157,26 +121,6 @@ fn empty_instance_is_optimal_with_nothing_placed() {
         (0, 0, Status::Optimal)
     );
     assert!(sol.components.is_empty());
-}
-
-fn lone(value: i64) -> Unit {
-    Unit {
-        size: 1,
-        value,
-        developmental: false,
-        exempt: false,
-    }
-}
-
-fn free(capacity: u8) -> Household {
-    Household {
-        capacity,
-        current: 0,
-        current_developmental: false,
-        limit: None,
-        limit_developmental: None,
-        limit_always: false,
-    }
 }
 
 fn pair(unit: u32, household: u32, coef: i64) -> Pair {

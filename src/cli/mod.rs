@@ -104,3 +104,14 @@ fn write_atomically(
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
+
+/// Filter for `tracing` events from `RUST_LOG` (`target=level` directives,
+/// e.g. `homeward::solve=debug`), or `default` when it is unset or invalid.
+pub fn log_filter(
+    default: tracing_subscriber::filter::Targets,
+) -> tracing_subscriber::filter::Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

@@ -95,12 +95,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let seed = seed.as_deref();
     let addr = addr.as_str();
     use homeward::store::{ImportMode, Role};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     // Logs: one JSON object per line on stderr (request ids, routes,
-    // statuses; never child data).
+    // statuses; never child data); INFO unless `RUST_LOG` says otherwise.
     let _ = tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
+        .with_max_level(tracing::Level::TRACE)
+        .finish()
+        .with(super::log_filter(
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
+        ))
         .try_init();
     let config = limits.config()?;
     let store = db.open()?;

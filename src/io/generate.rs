@@ -1818,7 +1818,7 @@ mod tests {
         let t = std::time::Instant::now();
         let d = generate(&params(children, carers, 2026, "RS")).unwrap();
         let secs = t.elapsed().as_secs_f64();
-        eprintln!("XL generated in {secs:.2} s");
+        println!("XL generated in {secs:.2} s");
         assert_eq!(d.children.len(), children);
         assert_eq!(d.carers.len(), carers);
         if !cfg!(debug_assertions) {

@@ -141,13 +141,15 @@ pub(crate) fn prove(
     if super::trace() {
         let kept: usize = losses.iter().map(|l| l.len()).sum();
         let sz = super::largest(subs.iter().map(|s| s.units.len()), 8);
-        eprintln!(
-            "[trace] bnb z {z} G {} kept pairs {kept} fixed {} root {} subs {} largest {:?}",
-            g / SCALE,
-            fixed / SCALE,
-            total_root / SCALE,
-            subs.len(),
-            sz
+        tracing::debug!(
+            incumbent = z,
+            target = g / SCALE,
+            kept_pairs = kept,
+            fixed = fixed / SCALE,
+            root = total_root / SCALE,
+            subs = subs.len(),
+            largest = ?sz,
+            "bnb"
         );
     }
     if total_root > g {

@@ -102,11 +102,13 @@ fn solve_with(
     let comps = connected_components(&reduced);
     if trace() {
         let sz = largest(comps.iter().map(|c| c.units.len()), 6);
-        eprintln!(
-            "[trace] branch z {z} G {} kept pairs {} comps {} largest {sz:?}",
-            g / SCALE,
-            kept.len(),
-            comps.len()
+        tracing::debug!(
+            incumbent = z,
+            target = g / SCALE,
+            kept_pairs = kept.len(),
+            components = comps.len(),
+            largest = ?sz,
+            "branch"
         );
     }
     // Each part branches on its own share of the work left.
@@ -283,11 +285,12 @@ fn component(inst: &Instance, warm: Vec<i64>, stop: Stop<'_>, limits: Limits) ->
     let left = heap.iter().map(|n| n.bound).max().unwrap_or(i64::MIN);
     best.bound = left.max(open).max(best.value);
     if trace() && inst.units.len() > 20 {
-        eprintln!(
-            "[trace] branch component {} units: value {} bound {} after {evaluated} nodes",
-            inst.units.len(),
-            best.value,
-            best.bound
+        tracing::debug!(
+            units = inst.units.len(),
+            value = best.value,
+            bound = best.bound,
+            nodes = evaluated,
+            "branch component"
         );
     }
     best

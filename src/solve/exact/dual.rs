@@ -30,7 +30,7 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{SolveOptions, Stop, solve_component, trace};
+use super::{SolveOptions, Stop, solve_component};
 
 /// Single candidates per household put into the first pool, by reduced
 /// profit at the starting multipliers.
@@ -160,16 +160,18 @@ pub(crate) fn minimise(
             best_value = lag.value;
             best_alpha.clone_from(&lag.alpha);
         }
-        if trace() {
-            eprintln!(
-                "[trace] dual lp round {round}: cuts {} lp {lp_value:.1} ({lp_secs:.2} s) L {:.1} best {} box {:.0} at box {at_box} z {}",
-                pool.len(),
-                lag.value as f64 / SCALE as f64,
-                best_value.div_euclid(SCALE),
-                delta / SCALE as f64,
-                plan.value
-            );
-        }
+        tracing::debug!(
+            round,
+            cuts = pool.len(),
+            lp = lp_value,
+            lp_secs,
+            bound = lag.value as f64 / SCALE as f64,
+            best_bound = best_value.div_euclid(SCALE),
+            box_width = delta / SCALE as f64,
+            at_box,
+            incumbent = plan.value,
+            "dual lp round"
+        );
         // Separation at the rounded multipliers: a household whose best set
         // is worth more than its β.
         for h in 0..nh {
@@ -231,13 +233,11 @@ fn improve_from_master(
         return (i64::MAX, Vec::new());
     };
     {
-        if trace() {
-            eprintln!(
-                "[trace] master plan: z {} in {:.2} s",
-                p.value,
-                t.elapsed().as_secs_f64()
-            );
-        }
+        tracing::debug!(
+            incumbent = p.value,
+            secs = t.elapsed().as_secs_f64(),
+            "master plan"
+        );
         if p.value > plan.value {
             *plan = p;
         }
@@ -300,15 +300,14 @@ fn master_plan(prob: &Prob, pool: &[Cut], stop: Stop<'_>) -> Option<(Plan, f64, 
     let hs: Vec<u32> = (0..nh as u32)
         .filter(|&h| plan.at[h as usize].is_empty())
         .collect();
-    if trace() {
-        eprintln!(
-            "[trace] master: lp {:.1} ({lp_secs:.2} s), whole sets {}, rest {} units {} households",
-            sol.objective(),
-            plan.value,
-            us.len(),
-            hs.len()
-        );
-    }
+    tracing::debug!(
+        lp = sol.objective(),
+        lp_secs,
+        whole_sets = plan.value,
+        rest_units = us.len(),
+        rest_households = hs.len(),
+        "master"
+    );
     // The residual is solved exactly only when the LP took some set whole:
     // otherwise it is this problem again and the re-solve would recurse
     // into its own dual without end.

@@ -816,11 +816,13 @@ pub(crate) fn largest(sizes: impl Iterator<Item = usize>, n: usize) -> Vec<usize
     v
 }
 
-/// Diagnostics on standard error (bound and incumbent over the
-/// subgradient, neighbourhood search, proof-step reduction) when the
-/// environment variable `HOMEWARD_TRACE` is set.
+/// Whether the solver's diagnostics (bound and incumbent over the
+/// subgradient, neighbourhood search, proof-step reduction) are wanted: they
+/// are `tracing` events at DEBUG level under `homeward::solve`, shown with
+/// `RUST_LOG=homeward::solve=debug`. Guards diagnostics that cost work to
+/// compute; the events themselves are filtered by the subscriber.
 pub(crate) fn trace() -> bool {
-    std::env::var_os("HOMEWARD_TRACE").is_some()
+    tracing::enabled!(tracing::Level::DEBUG)
 }
 
 /// Subgradient iteration at which dense components switch to the exact
@@ -912,22 +914,18 @@ fn subgradient(
             // The exact dual by cutting planes, with incumbents from its
             // master LP (dense components: the subgradient stalls there).
             let t = Instant::now();
-            if trace() {
-                eprintln!(
-                    "[trace] dual lp from L {} z {}",
-                    lag.value.div_euclid(SCALE),
-                    plan.value
-                );
-            }
+            tracing::debug!(
+                bound = lag.value.div_euclid(SCALE),
+                incumbent = plan.value,
+                "dual lp start"
+            );
             dual::minimise(prob, lag, plan, stop);
-            if trace() {
-                eprintln!(
-                    "[trace] dual lp: L {} z {} in {:.3} s",
-                    lag.value.div_euclid(SCALE),
-                    plan.value,
-                    t.elapsed().as_secs_f64()
-                );
-            }
+            tracing::debug!(
+                bound = lag.value.div_euclid(SCALE),
+                incumbent = plan.value,
+                secs = t.elapsed().as_secs_f64(),
+                "dual lp done"
+            );
             if lag.value < best_val {
                 best_val = lag.value;
                 best_alpha.clone_from(&lag.alpha);
@@ -940,13 +938,12 @@ fn subgradient(
         if it == lns_at && prob.units() > 3 * LNS_UNITS {
             let t = Instant::now();
             lns::improve(prob, &lag.alpha, plan, lns_units, 3, stop);
-            if trace() {
-                eprintln!(
-                    "[trace] lns {lns_units} units: z {} in {:.3} s",
-                    plan.value,
-                    t.elapsed().as_secs_f64()
-                );
-            }
+            tracing::debug!(
+                units = lns_units,
+                incumbent = plan.value,
+                secs = t.elapsed().as_secs_f64(),
+                "lns"
+            );
             lns_at = lns_at.saturating_mul(4);
             lns_units += LNS_UNITS / 2;
         }
@@ -975,12 +972,15 @@ fn subgradient(
             }
         }
         stop.charge(1 + lag.update(prob, &changes) as u64);
-        if it % 100 == 0 && trace() {
-            eprintln!(
-                "[trace] it {it} L {} best {} z {} lambda {lambda:.2e} norm2 {norm2}",
-                lag.value.div_euclid(SCALE),
-                best_val.div_euclid(SCALE),
-                plan.value
+        if it % 100 == 0 {
+            tracing::debug!(
+                it,
+                bound = lag.value.div_euclid(SCALE),
+                best_bound = best_val.div_euclid(SCALE),
+                incumbent = plan.value,
+                lambda,
+                norm2,
+                "subgradient"
             );
         }
         if lag.value < best_val {
