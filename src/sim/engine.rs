@@ -48,10 +48,9 @@
 use super::scenario::Scenario;
 use crate::domain::*;
 use crate::geo::{RoadGraph, TravelTimes};
-use crate::scoring::{Model, Scorer, Unit};
-use crate::solve::build::{Occupancy, instance_household, instance_unit};
+use crate::scoring::{Model, Scorer};
+use crate::solve::build::{Built, Occupancy, build_from};
 use crate::solve::exact::{self, SolveOptions, Status};
-use crate::solve::instance::{Household, Instance, Pair};
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -819,27 +818,6 @@ pub(crate) fn admit_entries(w: &mut World, cx: &Ctx<'_>, d: NaiveDate) {
     }
 }
 
-/// Pairs of units holding children that must live apart.
-fn apart_units(data: &DataSet, units: &[Unit]) -> Vec<(u32, u32)> {
-    let mut unit_of: BTreeMap<ChildIx, u32> = BTreeMap::new();
-    for (i, u) in units.iter().enumerate() {
-        for m in &u.members {
-            unit_of.insert(*m, i as u32);
-        }
-    }
-    let mut out: Vec<(u32, u32)> = data
-        .sibling_links
-        .iter()
-        .filter(|l| !l.keep_together)
-        .filter_map(|l| Some((*unit_of.get(&l.a)?, *unit_of.get(&l.b)?)))
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| (a.min(b), a.max(b)))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// Runs the planner on who is waiting (strict round, then the travel
 /// relaxation if the policy allows it); applies the placements.
 pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
@@ -923,6 +901,7 @@ pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
                 run.1 <= k_max
             });
         }
+        // Plan only the units with a pair (renumbering their pairs).
         let mut has_pair = vec![false; units.len()];
         for c in &cands {
             has_pair[c.unit as usize] = true;
@@ -935,56 +914,35 @@ pub(crate) fn plan_step(w: &mut World, cx: &Ctx<'_>, k: u32, d: NaiveDate) {
                 kept_units.push(u);
             }
         }
-        let iunits: Vec<_> = kept_units
-            .iter()
-            .map(|u| instance_unit(&scorer, u))
-            .collect();
-        let mut households: BTreeMap<CarerIx, Household> = BTreeMap::new();
-        let mut kept = Vec::new();
-        for c in cands {
-            let u = new_ix[c.unit as usize];
-            let lone_here = w.sim_kids[c.carer.get()].iter().any(|m| {
-                matches!(w.st[m.get()], ChildState::Placed(r)
-                    if w.recs[r as usize].as_ref().is_some_and(|x| x.members.len() == 1))
-            });
-            let h = households.entry(c.carer).or_insert_with(|| {
-                instance_household(
-                    &scorer,
-                    c.carer,
-                    Occupancy {
-                        children: 0,
-                        developmental: false,
-                        non_exempt: lone_here,
-                    },
-                )
-            });
-            if h.allows([&iunits[u as usize]]) {
-                kept.push((u, c.carer, c.score));
-            }
+        for c in &mut cands {
+            c.unit = new_ix[c.unit as usize];
         }
-        let carers: Vec<CarerIx> = households.keys().copied().collect();
-        let index: BTreeMap<CarerIx, u32> = carers
+        // A household where the simulation placed a lone child is held to
+        // the household limit whatever it is offered.
+        let occupied: BTreeMap<CarerIx, Occupancy> = cands
             .iter()
-            .enumerate()
-            .map(|(i, c)| (*c, i as u32))
-            .collect();
-        let mut pairs: Vec<Pair> = kept
-            .iter()
-            .map(|&(u, h, score)| Pair {
-                unit: u,
-                household: index[&h],
-                score,
-                coef: iunits[u as usize].value + i64::from(score),
+            .map(|c| c.carer)
+            .filter(|h| {
+                w.sim_kids[h.get()].iter().any(|m| {
+                    matches!(w.st[m.get()], ChildState::Placed(r)
+                        if w.recs[r as usize].as_ref().is_some_and(|x| x.members.len() == 1))
+                })
+            })
+            .map(|h| {
+                let occ = Occupancy {
+                    non_exempt: true,
+                    ..Occupancy::default()
+                };
+                (h, occ)
             })
             .collect();
-        pairs.sort_by_key(|p| (p.unit, p.household));
-        w.stats.pairs_planned += pairs.len() as u64;
-        let inst = Instance {
-            apart: apart_units(&w.data, &kept_units),
-            units: iunits,
-            households: households.into_values().collect(),
-            pairs,
-        };
+        // Forbidden pairs are already gone (before the top-K cut).
+        let Built {
+            instance: inst,
+            units: kept_units,
+            carers,
+        } = build_from(&scorer, kept_units, cands, &occupied, &BTreeSet::new());
+        w.stats.pairs_planned += inst.pairs.len() as u64;
         w.stats.scoring_seconds += t0.elapsed().as_secs_f64();
         if inst.pairs.is_empty() {
             w.stats.empty += 1;

@@ -5,7 +5,7 @@
 use super::instance::{Household, Instance, Pair, Unit as IUnit};
 use crate::domain::{CarerIx, ChildIx, DataSet};
 use crate::scoring::context::is_developmental;
-use crate::scoring::{Model, Scorer, Unit, priority};
+use crate::scoring::{Candidate, Model, Scorer, Unit, priority};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which children a plan covers.
@@ -162,8 +162,24 @@ pub fn build(
     occupied: &BTreeMap<CarerIx, Occupancy>,
     forbidden: &BTreeSet<(ChildIx, CarerIx)>,
 ) -> Built {
-    let iunits: Vec<IUnit> = units.iter().map(|u| instance_unit(scorer, u)).collect();
     let candidates = scorer.candidates(&units);
+    build_from(scorer, units, candidates, occupied, forbidden)
+}
+
+/// [`build`] on pairs the caller has already scored and selected, for
+/// callers that score only some of the pairs (the simulator re-scores only
+/// what changed since its previous step, and keeps the best few households
+/// of each unit). `candidates` index into `units`, are eligible under the
+/// scorer's hard rules, and hold each unit–household pair at most once, in
+/// any order; the rest is as in [`build`].
+pub fn build_from(
+    scorer: &Scorer<'_>,
+    units: Vec<Unit>,
+    candidates: Vec<Candidate>,
+    occupied: &BTreeMap<CarerIx, Occupancy>,
+    forbidden: &BTreeSet<(ChildIx, CarerIx)>,
+) -> Built {
+    let iunits: Vec<IUnit> = units.iter().map(|u| instance_unit(scorer, u)).collect();
     let mut households: BTreeMap<CarerIx, Household> = BTreeMap::new();
     let mut kept = Vec::with_capacity(candidates.len());
     for c in candidates {

@@ -12,6 +12,7 @@
 //! never be placed, such a household never receives anyone.
 
 use super::instance::{Assignment, Instance, Pair};
+use petgraph::unionfind::UnionFind;
 
 /// One connected component of the candidate graph, as index lists into the
 /// original instance.
@@ -95,47 +96,11 @@ impl Instance {
     }
 }
 
-/// A union–find with path halving and union by size.
-struct UnionFind {
-    parent: Vec<u32>,
-    size: Vec<u32>,
-}
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        Self {
-            parent: (0..n as u32).collect(),
-            size: vec![1; n],
-        }
-    }
-
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[x as usize];
-            self.parent[x as usize] = self.parent[p as usize];
-            x = self.parent[x as usize];
-        }
-        x
-    }
-
-    fn union(&mut self, a: u32, b: u32) {
-        let (mut a, mut b) = (self.find(a), self.find(b));
-        if a == b {
-            return;
-        }
-        if self.size[a as usize] < self.size[b as usize] {
-            std::mem::swap(&mut a, &mut b);
-        }
-        self.parent[b as usize] = a;
-        self.size[a as usize] += self.size[b as usize];
-    }
-}
-
 /// The connected components of the candidate graph that contain at least
 /// one pair, ordered by their smallest unit index.
 pub fn connected_components(inst: &Instance) -> Vec<Component> {
     let nu = inst.units.len();
-    let mut uf = UnionFind::new(nu + inst.households.len());
+    let mut uf = UnionFind::<u32>::new(nu + inst.households.len());
     for p in &inst.pairs {
         uf.union(p.unit, nu as u32 + p.household);
     }
@@ -150,7 +115,7 @@ pub fn connected_components(inst: &Instance) -> Vec<Component> {
         if !has_pair[u] {
             continue;
         }
-        let r = uf.find(u as u32) as usize;
+        let r = uf.find_mut(u as u32) as usize;
         if id[r] == u32::MAX {
             id[r] = comps.len() as u32;
             comps.push(Component {
@@ -166,11 +131,11 @@ pub fn connected_components(inst: &Instance) -> Vec<Component> {
         seen_h[p.household as usize] = true;
     }
     for (h, _) in seen_h.iter().enumerate().filter(|(_, s)| **s) {
-        let r = uf.find((nu + h) as u32) as usize;
+        let r = uf.find_mut((nu + h) as u32) as usize;
         comps[id[r] as usize].households.push(h as u32);
     }
     for p in &inst.pairs {
-        let r = uf.find(p.unit) as usize;
+        let r = uf.find_mut(p.unit) as usize;
         comps[id[r] as usize].pairs += 1;
     }
     comps

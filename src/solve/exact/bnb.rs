@@ -22,6 +22,7 @@
 //! minimum-loss plan, which is optimal whenever it beats `z`, or none, and
 //! then `z` is optimal.
 
+use petgraph::unionfind::UnionFind;
 use rayon::prelude::*;
 
 use super::Stop;
@@ -81,14 +82,7 @@ pub(crate) fn prove(
     let losses = kept_pairs(prob, lag, g);
     stop.charge(nh as u64);
     // Union–find over units and households on kept pairs.
-    let mut parent: Vec<u32> = (0..(nu + nh) as u32).collect();
-    fn find(p: &mut [u32], mut x: u32) -> u32 {
-        while p[x as usize] != x {
-            p[x as usize] = p[p[x as usize] as usize];
-            x = p[x as usize];
-        }
-        x
-    }
+    let mut uf = UnionFind::<u32>::new(nu + nh);
     let mut unit_kept = vec![false; nu];
     let mut fixed = 0i64;
     for (h, l) in losses.iter().enumerate() {
@@ -98,11 +92,7 @@ pub(crate) fn prove(
         for &(pi, _) in l {
             let u = prob.unit_of(pi as usize);
             unit_kept[u] = true;
-            let a = find(&mut parent, u as u32);
-            let b = find(&mut parent, (nu + h) as u32);
-            if a != b {
-                parent[a.max(b) as usize] = a.min(b);
-            }
+            uf.union(u as u32, (nu + h) as u32);
         }
     }
     for u in 0..nu {
@@ -113,13 +103,13 @@ pub(crate) fn prove(
     if fixed > g {
         return Ok(None);
     }
-    // Group kept units and households by root (roots are smallest ids, so
-    // the order is by smallest unit).
+    // Group kept units and households by component, numbered in order of
+    // their smallest unit.
     let mut comp_of = vec![NONE; nu + nh];
     let mut comps: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
     for u in 0..nu {
         if unit_kept[u] {
-            let r = find(&mut parent, u as u32) as usize;
+            let r = uf.find_mut(u as u32) as usize;
             if comp_of[r] == NONE {
                 comp_of[r] = comps.len() as u32;
                 comps.push((Vec::new(), Vec::new()));
@@ -129,7 +119,7 @@ pub(crate) fn prove(
     }
     for (h, l) in losses.iter().enumerate() {
         if !l.is_empty() {
-            let r = find(&mut parent, (nu + h) as u32) as usize;
+            let r = uf.find_mut((nu + h) as u32) as usize;
             comps[comp_of[r] as usize].1.push(h as u32);
         }
     }
