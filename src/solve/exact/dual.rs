@@ -27,10 +27,11 @@ use std::collections::HashSet;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 
+use super::component::solve_component;
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{SolveOptions, Stop, solve_component};
+use super::{SolveOptions, Stop};
 
 /// Single candidates per household put into the first pool, by reduced
 /// profit at the starting multipliers.

@@ -13,9 +13,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use super::component::solve_component;
 use super::heuristic::Plan;
 use super::problem::Prob;
-use super::{SolveOptions, Stop, solve_component};
+use super::{SolveOptions, Stop};
 use crate::solve::instance::{Instance, Pair};
 
 /// Best households per unit taken into a neighbourhood.
