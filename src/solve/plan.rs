@@ -586,22 +586,7 @@ pub fn plan(
             let t = Instant::now();
             let mut share = ladder.next();
             let rscorer = Scorer::new(data, &relaxed_model, as_of);
-            let mut round_units: Vec<Unit> = Vec::new();
-            let mut parent: Vec<usize> = Vec::new();
-            for (i, u) in left.iter().enumerate() {
-                match split {
-                    Some((min, _)) if u.size() >= usize::from(min) => {
-                        for part in split_group(data, u, as_of) {
-                            round_units.push(part);
-                            parent.push(i);
-                        }
-                    }
-                    _ => {
-                        round_units.push(u.clone());
-                        parent.push(i);
-                    }
-                }
-            }
+            let (round_units, parent) = round_units(data, &left, split.map(|(min, _)| min), as_of);
             let mut forbid = forbidden.clone();
             let (built, sol) = loop {
                 let built = build(&rscorer, round_units.clone(), &occupied, &forbid);
@@ -639,17 +624,7 @@ pub fn plan(
         }
     }
 
-    // Reasons for every unit still unplaced (under the strict rules, given
-    // every placement of the plan).
-    let mut placed_at: BTreeMap<CarerIx, PlacedThere> = BTreeMap::new();
-    for p in &placements {
-        let there = placed_at.entry(p.carer).or_default();
-        there.push(instance_unit(&scorer, &p.unit), &p.unit.members);
-    }
-    let unplaced = left
-        .into_iter()
-        .map(|u| explain_unplaced(&scorer, u, &forbidden, &placed_at))
-        .collect();
+    let unplaced = unplaced_reasons(&scorer, &placements, left, &forbidden);
     placements.sort_by(|a, b| {
         (
             !a.relaxed.is_empty(),
@@ -682,6 +657,52 @@ pub fn plan(
             .unwrap_or(StoppedBy::Proved),
         rounds,
     })
+}
+
+/// The units of a relaxation round: every unit `left`, each of at least
+/// `split_min` members (when the round splits groups) as its sub-groups;
+/// with, per round unit, the index in `left` of the unit it came from.
+fn round_units(
+    data: &DataSet,
+    left: &[Unit],
+    split_min: Option<u8>,
+    as_of: NaiveDate,
+) -> (Vec<Unit>, Vec<usize>) {
+    let mut round_units: Vec<Unit> = Vec::new();
+    let mut parent: Vec<usize> = Vec::new();
+    for (i, u) in left.iter().enumerate() {
+        match split_min {
+            Some(min) if u.size() >= usize::from(min) => {
+                for part in split_group(data, u, as_of) {
+                    round_units.push(part);
+                    parent.push(i);
+                }
+            }
+            _ => {
+                round_units.push(u.clone());
+                parent.push(i);
+            }
+        }
+    }
+    (round_units, parent)
+}
+
+/// Reasons for every unit still unplaced (under the strict rules, given
+/// every placement of the plan).
+fn unplaced_reasons(
+    scorer: &Scorer<'_>,
+    placements: &[Placement],
+    left: Vec<Unit>,
+    forbidden: &BTreeSet<(ChildIx, CarerIx)>,
+) -> Vec<Unplaced> {
+    let mut placed_at: BTreeMap<CarerIx, PlacedThere> = BTreeMap::new();
+    for p in placements {
+        let there = placed_at.entry(p.carer).or_default();
+        there.push(instance_unit(scorer, &p.unit), &p.unit.members);
+    }
+    left.into_iter()
+        .map(|u| explain_unplaced(scorer, u, forbidden, &placed_at))
+        .collect()
 }
 
 fn occupy(occupied: &mut BTreeMap<CarerIx, Occupancy>, h: CarerIx, u: &IUnit) {

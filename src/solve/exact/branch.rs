@@ -32,10 +32,12 @@ use std::collections::BinaryHeap;
 
 use rayon::prelude::*;
 
+use super::component::flow_plan;
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{Stop, bnb, dual, flow_plan, largest, plan_from_sets, trace};
+use super::subgradient::plan_from_sets;
+use super::{Stop, bnb, dual, largest, trace};
 use crate::solve::components::connected_components;
 use crate::solve::instance::{Instance, Pair};
 

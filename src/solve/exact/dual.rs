@@ -27,10 +27,11 @@ use std::collections::HashSet;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 
+use super::component::solve_component;
 use super::heuristic::Plan;
 use super::lns::sub_instance;
 use super::problem::{Lagrange, Prob, SCALE};
-use super::{SolveOptions, Stop, solve_component};
+use super::{SolveOptions, Stop};
 
 /// Single candidates per household put into the first pool, by reduced
 /// profit at the starting multipliers.
@@ -120,16 +121,7 @@ pub(crate) fn minimise(
         let current = match warm {
             Some(l) => l,
             None => {
-                let bounds: Vec<(f64, f64)> = best_alpha
-                    .iter()
-                    .map(|&a| {
-                        let a = a as f64;
-                        (
-                            ((a - delta) / SCALE as f64).max(0.0),
-                            (a + delta) / SCALE as f64,
-                        )
-                    })
-                    .collect();
+                let bounds = box_bounds(&best_alpha, delta);
                 match Lp::build(prob, nh, &bounds, &pool) {
                     Some(l) => l,
                     None => break,
@@ -217,6 +209,21 @@ pub(crate) fn minimise(
         stop.charge(lag.update(prob, &changes) as u64);
     }
     fractional
+}
+
+/// The box of the stabilised LP: `α_u ∈ [max(0, a_u − δ), a_u + δ]` around
+/// the centre `a` (both in `1/SCALE` units), in coefficient units.
+fn box_bounds(centre: &[i64], delta: f64) -> Vec<(f64, f64)> {
+    centre
+        .iter()
+        .map(|&a| {
+            let a = a as f64;
+            (
+                ((a - delta) / SCALE as f64).max(0.0),
+                (a + delta) / SCALE as f64,
+            )
+        })
+        .collect()
 }
 
 /// Replaces `plan` by the master's plan if that is better; returns the

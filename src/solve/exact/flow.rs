@@ -42,6 +42,11 @@ pub(crate) fn transport(prob: &Prob) -> Flow {
 
 /// The same LP with given free places and only the units where `active`
 /// holds (the others send nothing).
+///
+/// One function on purpose (about 160 lines): Dijkstra on reduced costs,
+/// the potential update and the augmentation share the flow (`y`, `load`,
+/// `hflow`), the potentials and the scratch arrays reset through
+/// `touched`; split, they would pass ten mutable arrays between them.
 pub(crate) fn transport_with(prob: &Prob, cap: Vec<i32>, active: impl Fn(usize) -> bool) -> Flow {
     let nu = prob.units();
     let nh = prob.households();

@@ -13,9 +13,10 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use super::component::solve_component;
 use super::heuristic::Plan;
 use super::problem::Prob;
-use super::{SolveOptions, Stop, solve_component};
+use super::{SolveOptions, Stop};
 use crate::solve::instance::{Instance, Pair};
 
 /// Best households per unit taken into a neighbourhood.
@@ -36,33 +37,7 @@ pub(crate) fn improve(
 ) -> bool {
     let nu = prob.units();
     let nh = prob.households();
-    // Best households of each unit and best candidates of each household by
-    // reduced profit (ties by index).
-    let top_h: Vec<Vec<u32>> = (0..nu)
-        .map(|u| {
-            let mut v: Vec<(i64, u32)> = prob
-                .upairs(u)
-                .map(|pi| (-(prob.c[pi] - alpha[u]), prob.household_of(pi) as u32))
-                .collect();
-            v.sort_unstable();
-            v.truncate(UNIT_FANOUT);
-            v.into_iter().map(|x| x.1).collect()
-        })
-        .collect();
-    let cand_u: Vec<Vec<u32>> = (0..nh)
-        .map(|h| {
-            let mut v: Vec<(i64, u32)> = prob
-                .hpairs(h)
-                .iter()
-                .map(|&pi| {
-                    let u = prob.unit_of(pi as usize);
-                    (-(prob.c[pi as usize] - alpha[u]), u as u32)
-                })
-                .collect();
-            v.sort_unstable();
-            v.into_iter().map(|x| x.1).collect()
-        })
-        .collect();
+    let (top_h, cand_u) = by_reduced_profit(prob, alpha);
     let mut in_u = vec![false; nu];
     let mut in_h = vec![false; nh];
     let mut improved = false;
@@ -179,6 +154,40 @@ pub(crate) fn improve(
         }
     }
     improved
+}
+
+/// Best households of each unit (at most `UNIT_FANOUT`) and candidates of
+/// each household (all), by reduced profit `c[u,h] − α_u`, ties by index:
+/// the lists the neighbourhoods of [`improve`] grow from.
+fn by_reduced_profit(prob: &Prob, alpha: &[i64]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+    let nu = prob.units();
+    let nh = prob.households();
+    let top_h: Vec<Vec<u32>> = (0..nu)
+        .map(|u| {
+            let mut v: Vec<(i64, u32)> = prob
+                .upairs(u)
+                .map(|pi| (-(prob.c[pi] - alpha[u]), prob.household_of(pi) as u32))
+                .collect();
+            v.sort_unstable();
+            v.truncate(UNIT_FANOUT);
+            v.into_iter().map(|x| x.1).collect()
+        })
+        .collect();
+    let cand_u: Vec<Vec<u32>> = (0..nh)
+        .map(|h| {
+            let mut v: Vec<(i64, u32)> = prob
+                .hpairs(h)
+                .iter()
+                .map(|&pi| {
+                    let u = prob.unit_of(pi as usize);
+                    (-(prob.c[pi as usize] - alpha[u]), u as u32)
+                })
+                .collect();
+            v.sort_unstable();
+            v.into_iter().map(|x| x.1).collect()
+        })
+        .collect();
+    (top_h, cand_u)
 }
 
 /// The sub-instance of units `us` and households `hs` (both ascending) with
