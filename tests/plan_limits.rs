@@ -148,3 +148,18 @@ fn relaxation_rounds_get_their_share_when_the_strict_round_would_use_it_all() {
     // The rounds table: the strict round's work used and its share.
     assert!(table.contains(&format!("{strict_used} (10000)")), "{table}");
 }
+
+/// A time limit used up before the solve starts (here: a nanosecond, gone
+/// while scoring) still gives a plan: the solve computes its first plan
+/// whatever its budget, also on data with children who must live apart
+/// (the apart search used to skip even its root, placing no one).
+#[test]
+fn a_time_limit_spent_before_solving_still_places_children() {
+    let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small");
+    let doc = plan_json(&small, &["--time-limit", "0.000000001"], 1);
+    assert!(
+        doc["childrenPlaced"].as_u64().unwrap() > 0,
+        "no child placed: {doc:#}"
+    );
+    assert_eq!(doc["check"]["valid"], true, "{doc:#}");
+}

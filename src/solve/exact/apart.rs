@@ -60,7 +60,12 @@ pub fn solve(
         let warm = (!warm.is_empty()).then_some(&warm[..]);
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let work_left = opts.work_limit.map(|w| w.saturating_sub(work_used));
-        let out_of_budget = if solves >= MAX_APART_BRANCHES {
+        // The root is always solved, whatever is left of the budget: a
+        // zero-budget solve still computes its first plan, and a plan out of
+        // time must still place children (not return none at all).
+        let out_of_budget = if best.is_none() && solves == 0 {
+            None
+        } else if solves >= MAX_APART_BRANCHES {
             Some(StoppedBy::NodeLimit)
         } else if Stop::new(None, opts, None).now() {
             Some(StoppedBy::Cancelled)
