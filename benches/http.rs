@@ -115,7 +115,7 @@ fn start_server(dir: &Path, data: &Path) -> Server {
 
 /// Children living in the officer's regions, by id.
 fn children_in(data: &Path, regions: &[String]) -> Vec<String> {
-    let places = homeward::io::load(data).expect("load bench data");
+    let places = homeward::dataset::load(data).expect("load bench data");
     let region_of = |c: &homeward::domain::Child| places.place(c.location).region.clone();
     let mut ids: Vec<String> = places
         .children

@@ -5,9 +5,8 @@
 //! read as ratios: `exact / greedy`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use homeward::solve::{
-    Assignment, Instance, SolveOptions, random_assignment_instance, random_instance, solve,
-};
+use homeward::solve::{Assignment, Instance, SolveOptions, solve};
+use homeward::synth::{random_assignment_instance, random_instance};
 
 /// Greedy baseline: pairs by coefficient (ties by index), placed if the
 /// household still allows the unit.

@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
 use homeward::domain::DataSet;
-use homeward::io::generate::{GenParams, generate};
 use homeward::scoring::{Model, Scorer};
+use homeward::synth::dataset::{GenParams, generate};
 
 const TIERS: [(&str, usize, usize); 3] =
     [("S", 500, 300), ("M", 1_500, 4_300), ("L", 60_000, 33_000)];

@@ -1,15 +1,21 @@
 //! # Homeward
 //!
 //! Foster-care placement matching: which carer households fit a child, and
-//! why. Data flows one way: [`io`] (CSV/JSON data sets, validation) →
-//! [`domain`] (children, carers, institutions, sibling groups) → [`geo`]
-//! (travel times) → [`scoring`] (hard rules, soft criteria, ranked matches).
+//! why. Layers, lowest first; a module uses only its own layer and those
+//! before it (checked by `tests/architecture.rs`): [`domain`] (children,
+//! carers, institutions, sibling groups) → [`geo`] (travel times) →
+//! [`scoring`] (hard rules, soft criteria, ranked matches) → [`solve`]
+//! (placement plans) → the formats, each beside what it serialises:
+//! [`dataset`] (CSV/JSON data sets, validation), [`report`] (rank and explain
+//! documents), [`instance_json`] (planner instance exchange),
+//! [`plan_document`] (the plan document and its independent checker) →
+//! [`synth`] (synthetic generators) → [`sim`] → [`store`] → [`api`].
 //!
 //! ```
-//! use homeward::{io, scoring::{Model, Scorer}};
+//! use homeward::{dataset, scoring::{Model, Scorer}};
 //! use chrono::NaiveDate;
 //!
-//! let data = io::load(std::path::Path::new("fixtures/small"))?;
+//! let data = dataset::load(std::path::Path::new("fixtures/small"))?;
 //! let model = Model::load("default")?;
 //! let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
 //! let scorer = Scorer::new(&data, &model, as_of);
@@ -28,10 +34,14 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod dataset;
 pub mod domain;
 pub mod geo;
-pub mod io;
+pub mod instance_json;
+pub mod plan_document;
+pub mod report;
 pub mod scoring;
 pub mod sim;
 pub mod solve;
 pub mod store;
+pub mod synth;

@@ -21,7 +21,7 @@ struct App {
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreTarget::Sqlite(dir.path().join("t.db"))).unwrap();
-    let data = homeward::io::load(std::path::Path::new("fixtures/small")).unwrap();
+    let data = homeward::dataset::load(std::path::Path::new("fixtures/small")).unwrap();
     store.import(&data, ImportMode::Replace).unwrap();
     let (_, officer) = store
         .create_key(Role::Officer, &["South".into()], "officer")

@@ -26,7 +26,7 @@ fn app(max_jobs: usize, job_workers: usize) -> App {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("jobs.db");
     let store = Store::open(&StoreTarget::Sqlite(db.clone())).unwrap();
-    let data = homeward::io::load(Path::new("fixtures/small")).unwrap();
+    let data = homeward::dataset::load(Path::new("fixtures/small")).unwrap();
     store.import(&data, ImportMode::Replace).unwrap();
     let key = |role, regions: &[String]| store.create_key(role, regions, "t").unwrap().1;
     let (planner, other_planner) = (key(Role::Planner, &[]), key(Role::Planner, &[]));

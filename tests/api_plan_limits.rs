@@ -39,7 +39,7 @@ async fn call(
 async fn a_plan_job_takes_a_work_limit_and_records_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreTarget::Sqlite(dir.path().join("jobs.db"))).unwrap();
-    let data = homeward::io::load(Path::new("fixtures/small")).unwrap();
+    let data = homeward::dataset::load(Path::new("fixtures/small")).unwrap();
     store.import(&data, ImportMode::Replace).unwrap();
     let key = store.create_key(Role::Planner, &[], "t").unwrap().1;
     let config = Config {

@@ -42,7 +42,7 @@ fn app_on_store(config: Config) -> App {
         Err(_) => StoreTarget::Sqlite(dir.path().join("t.db")),
     };
     let store = Store::open(&target).unwrap();
-    let data = homeward::io::load(std::path::Path::new("fixtures/small")).unwrap();
+    let data = homeward::dataset::load(std::path::Path::new("fixtures/small")).unwrap();
     store.import(&data, ImportMode::Replace).unwrap();
     let (_, admin) = store.create_key(Role::Admin, &[], "admin").unwrap();
     let (_, officer) = store

@@ -5,13 +5,13 @@
 
 use chrono::NaiveDate;
 use homeward::domain::DataSet;
-use homeward::io::generate::{GenParams, generate};
-use homeward::io::{plan_report, report};
 use homeward::scoring::{Model, Scorer};
 use homeward::sim::{self, Scenario, SimOptions};
 use homeward::solve::build::Scope;
 use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::{PlanOptions, plan};
+use homeward::synth::dataset::{GenParams, generate};
+use homeward::{plan_document, report};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -40,7 +40,7 @@ fn generated(dir: &Path, children: usize, carers: usize, seed: u64, country: &st
         as_of: as_of(),
     })
     .unwrap();
-    homeward::io::write_csv_dir(&data, dir).unwrap();
+    homeward::dataset::write_csv_dir(&data, dir).unwrap();
 }
 
 /// Copies every CSV file of `from` to `to` with its data rows and its
@@ -132,7 +132,7 @@ fn relaxed_plan(data: &DataSet, model: &Model) -> Value {
     let p = plan(data, model, as_of(), &opts, None).unwrap();
     let scorer = Scorer::new(data, model, as_of());
     without_timings(
-        serde_json::to_value(plan_report::plan_json(&scorer, "all children", &p)).unwrap(),
+        serde_json::to_value(plan_document::plan_json(&scorer, "all children", &p)).unwrap(),
     )
 }
 
@@ -180,7 +180,7 @@ proptest! {
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         generated(&a, children, children * 3 / 4, seed, "RS");
         shuffled_copy(&a, &b, shuffle);
-        let (da, db) = (homeward::io::load(&a).unwrap(), homeward::io::load(&b).unwrap());
+        let (da, db) = (homeward::dataset::load(&a).unwrap(), homeward::dataset::load(&b).unwrap());
         prop_assert_eq!(&da, &db, "one data set in canonical order");
         let model = Model::load("serbia").unwrap();
         prop_assert_eq!(rankings(&da, &model, 7), rankings(&db, &model, 7));
@@ -196,8 +196,8 @@ fn reversed_small_fixture_loads_equal() {
     let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/small");
     shuffled_copy(&small, dir.path(), 99);
     assert_eq!(
-        homeward::io::load(&small).unwrap(),
-        homeward::io::load(dir.path()).unwrap()
+        homeward::dataset::load(&small).unwrap(),
+        homeward::dataset::load(dir.path()).unwrap()
     );
 }
 

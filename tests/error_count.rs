@@ -3,8 +3,8 @@
 //! "more not shown" line as an error — in `check` and in the API's body.
 
 use assert_cmd::Command;
-use homeward::io::table::MAX_ERRORS_PER_FILE;
-use homeward::io::{DataError, ErrorCount};
+use homeward::dataset::table::MAX_ERRORS_PER_FILE;
+use homeward::dataset::{DataError, ErrorCount};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -26,7 +26,7 @@ fn with_bad_children(dir: &Path, bad: usize) {
 fn a_capped_file_reports_first_200_of_at_least_n() {
     let dir = tempfile::tempdir().unwrap();
     with_bad_children(dir.path(), 300);
-    let Err(DataError::Invalid { errors, .. }) = homeward::io::load(dir.path()) else {
+    let Err(DataError::Invalid { errors, .. }) = homeward::dataset::load(dir.path()) else {
         panic!("300 bad rows must not load");
     };
     let count = ErrorCount::of(&errors);
@@ -68,7 +68,7 @@ fn a_capped_file_reports_first_200_of_at_least_n() {
 fn an_uncapped_list_counts_every_error() {
     let dir = tempfile::tempdir().unwrap();
     with_bad_children(dir.path(), 3);
-    let Err(e @ DataError::Invalid { .. }) = homeward::io::load(dir.path()) else {
+    let Err(e @ DataError::Invalid { .. }) = homeward::dataset::load(dir.path()) else {
         panic!("bad rows must not load");
     };
     assert!(e.to_string().starts_with(&format!(

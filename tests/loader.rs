@@ -1,15 +1,15 @@
-//! Integration tests for the data-set loader (`homeward::io`): every test
+//! Integration tests for the data-set loader (`homeward::dataset`): every test
 //! copies the valid hand-made fixture `fixtures/small` into a temporary
 //! folder, breaks exactly one thing, loads it and checks that the error names
 //! the right file, line (or JSON path) and field, and says what is wrong and
 //! how to fix it.
 
-use homeward::domain::DataSet;
-use homeward::io::format::CHILDREN;
-use homeward::io::table::MAX_ERRORS_PER_FILE;
-use homeward::io::{
+use homeward::dataset::format::CHILDREN;
+use homeward::dataset::table::MAX_ERRORS_PER_FILE;
+use homeward::dataset::{
     DataError, InputError, load, load_csv_dir, load_json, write_csv_dir, write_json,
 };
+use homeward::domain::DataSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use good_lp::solvers::microlp::microlp;
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, variable};
-use homeward::io::instance_json::{InstanceIds, read_instance_json, write_instance_json};
-use homeward::io::{DataError, InputError};
+use homeward::dataset::{DataError, InputError};
+use homeward::instance_json::{InstanceIds, read_instance_json, write_instance_json};
 use homeward::solve::{Assignment, Household, Instance, Pair, PlacementMilp, Unit, write_mps};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -644,7 +644,7 @@ fn json_reads_optional_fields_and_sorts_pairs() {
 /// per unit): the exact solver takes its cutting-plane dual and
 /// master-plan path there.
 fn dense_instance(seed: u64, nu: usize, nh: usize) -> Instance {
-    homeward::solve::random_dense_instance(nu, nh, 0.9, seed)
+    homeward::synth::random_dense_instance(nu, nh, 0.9, seed)
 }
 
 #[test]

@@ -5,10 +5,10 @@
 //! documents doctored to say otherwise.
 
 use homeward::domain::DataSet;
-use homeward::io::plan_report::{PlanJson, plan_json, plan_text};
+use homeward::plan_document::check::check_plan;
+use homeward::plan_document::{PlanJson, plan_json, plan_text};
 use homeward::scoring::{Model, Scorer};
 use homeward::solve::build::Scope;
-use homeward::solve::check::check_plan;
 use homeward::solve::exact::SolveOptions;
 use homeward::solve::plan::{PlanOptions, plan};
 
@@ -48,7 +48,7 @@ fn data_set(places: &str, carers: &str, children: &str, siblings: &str) -> DataS
         "siblings.csv",
         format!("child_id,sibling_id,keep_together,reason\n{siblings}"),
     );
-    homeward::io::load(dir.path()).unwrap()
+    homeward::dataset::load(dir.path()).unwrap()
 }
 
 /// Plans and renders the plan document; the checker must pass it.

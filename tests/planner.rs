@@ -4,10 +4,10 @@
 
 use chrono::NaiveDate;
 use homeward::domain::DataSet;
-use homeward::io::plan_report::{PlanJson, plan_json};
+use homeward::plan_document::check::check_plan;
+use homeward::plan_document::{PlanJson, plan_json};
 use homeward::scoring::{Model, Scorer};
 use homeward::solve::build::Scope;
-use homeward::solve::check::check_plan;
 use homeward::solve::exact::{SolveOptions, Status};
 use homeward::solve::plan::{Plan, PlanOptions, UnplacedReason, plan};
 
@@ -340,7 +340,7 @@ fn apart_pairs_are_part_of_the_model_for_every_solver() {
     write_mps(&inst, &mut mps).unwrap();
     assert!(String::from_utf8(mps).unwrap().contains("apart_0_1_0"));
     // The JSON instance keeps the apart pairs.
-    use homeward::io::instance_json::{InstanceIds, read_instance_json, write_instance_json};
+    use homeward::instance_json::{InstanceIds, read_instance_json, write_instance_json};
     let mut json = Vec::new();
     write_instance_json(&inst, &InstanceIds::numbered(3, 2), &mut json).unwrap();
     let back = read_instance_json(&json[..], "test.json").unwrap();

@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use homeward::domain::DataSet;
-use homeward::io::generate::{GenParams, generate};
 use homeward::scoring::{Model, Scorer};
+use homeward::synth::dataset::{GenParams, generate};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -58,7 +58,7 @@ fn rankings(data: &DataSet, model: &Model) -> Vec<UnitRanking> {
 /// Writes `data` as CSV, shuffles the rows of every file, and loads it back.
 fn shuffled(data: &DataSet, seed: u64) -> DataSet {
     let dir = tempfile::tempdir().unwrap();
-    homeward::io::write_csv_dir(data, dir.path()).unwrap();
+    homeward::dataset::write_csv_dir(data, dir.path()).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     for f in std::fs::read_dir(dir.path()).unwrap() {
         let path = f.unwrap().path();
@@ -69,7 +69,7 @@ fn shuffled(data: &DataSet, seed: u64) -> DataSet {
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         }
     }
-    homeward::io::load_csv_dir(dir.path()).unwrap()
+    homeward::dataset::load_csv_dir(dir.path()).unwrap()
 }
 
 proptest! {

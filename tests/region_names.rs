@@ -1,7 +1,7 @@
 //! Generated data sets name regions by their real first-level names, never
 //! by codes such as `MK-F6` or `XK-10097360`.
 
-use homeward::io::generate::{DEFAULT_AS_OF, GenParams, generate, reference_places};
+use homeward::synth::dataset::{DEFAULT_AS_OF, GenParams, generate, reference_places};
 use std::collections::BTreeSet;
 
 /// `MK-F6`, `XK-10097360`, `RS-00`: a country code and a dash.

@@ -2,9 +2,9 @@
 //! every plan re-checked with the instance's own feasibility rule.
 
 use homeward::solve::{
-    Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives, random_instance,
-    solve,
+    Household, Instance, Pair, Solution, SolveOptions, Status, Unit, alternatives, solve,
 };
+use homeward::synth::random_instance;
 use proptest::prelude::*;
 
 mod common;
@@ -215,7 +215,7 @@ fn reports_progress_once_per_component() {
 #[test]
 #[ignore = "heavy: release-mode scale run"]
 fn proves_the_benchmark_family_at_scale() {
-    use homeward::solve::{random_assignment_instance, random_instance_grouped};
+    use homeward::synth::{random_assignment_instance, random_instance_grouped};
     let sizes: Vec<(&str, Instance, f64)> = vec![
         ("random 5000", random_instance(5000, 3000, 1), 0.0),
         ("random 20000", random_instance(20000, 12000, 1), 0.0),
@@ -342,7 +342,7 @@ fn a_cancelled_solve_stops_with_a_feasible_plan_and_a_proved_bound() {
 #[test]
 fn dense_instances_plan_feasibly_and_deterministically() {
     let nu = 150;
-    let inst = homeward::solve::random_dense_instance(nu, 120, 0.9, 7);
+    let inst = homeward::synth::random_dense_instance(nu, 120, 0.9, 7);
     assert!(inst.pairs.len() >= 100 * nu, "dense enough for the search");
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new()

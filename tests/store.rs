@@ -608,7 +608,7 @@ fn tier_l_timings() {
     let Ok(dir) = std::env::var("HOMEWARD_TIER_L") else {
         return;
     };
-    let data = homeward::io::load(std::path::Path::new(&dir)).unwrap();
+    let data = homeward::dataset::load(std::path::Path::new(&dir)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(&StoreTarget::Sqlite(tmp.path().join("l.db"))).unwrap();
     let t = Instant::now();

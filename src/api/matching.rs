@@ -6,7 +6,7 @@ use super::{
     ApiPath, AppState, CachedScorer, Caller, MAX_K, Problem, QueryMap, Refusal, ScorerKey,
     blocking, child_in_scope, json_response,
 };
-use crate::io::report;
+use crate::report;
 use crate::scoring::{BUILTIN, Model};
 use crate::store::Role;
 use axum::extract::{FromRequestParts, State};

@@ -113,7 +113,7 @@ impl Problem {
             StoreError::Invalid { errors } => {
                 let mut p = Problem::invalid(format!(
                     "{} found; nothing was written",
-                    crate::io::ErrorCount::of(&errors).describe("problem")
+                    crate::dataset::ErrorCount::of(&errors).describe("problem")
                 ));
                 p.errors = errors
                     .iter()

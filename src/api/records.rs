@@ -631,9 +631,9 @@ async fn import(
                     .map_err(|e| {
                         Problem::invalid(format!("`csv` must map file names to CSV text: {e}"))
                     })?;
-                crate::io::dataset_from_csv_texts(&files)
+                crate::dataset::dataset_from_csv_texts(&files)
             }
-            _ => crate::io::dataset_from_json_value(&Value::Object(doc), "request body"),
+            _ => crate::dataset::dataset_from_json_value(&Value::Object(doc), "request body"),
         };
         let data = parsed
             .map_err(|errors| Problem::from_store(crate::store::StoreError::Invalid { errors }))?;

@@ -1,7 +1,7 @@
 //! OpenAPI schemas of the ranking and explanation payloads, so that the
 //! document (and the contract test) describes them field by field instead
 //! of `Object`. The payloads themselves are the report types of
-//! [`crate::io::report`] (`RankingJson`, `ExplanationJson`), shared with
+//! [`crate::report`] (`RankingJson`, `ExplanationJson`), shared with
 //! `homeward rank --format json`; these types only describe them and must
 //! follow them field for field (`tests/api_router.rs` checks real responses
 //! against this document).

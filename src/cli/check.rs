@@ -2,7 +2,7 @@
 //! the independent checker.
 
 use anyhow::{Context, Result, bail};
-use homeward::io;
+use homeward::dataset;
 use homeward::scoring::Model;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,12 +33,12 @@ pub fn run(args: CheckArgs) -> Result<()> {
 /// `check --plan FILE`: the independent checker's verdict; every problem on
 /// standard error and a failure exit when there is one.
 fn check_plan(data: &Path, plan: &Path, model: Option<&str>) -> Result<()> {
-    let d = io::load(data)?;
+    let d = dataset::load(data)?;
     let text = std::fs::read(plan).with_context(|| format!("reading {}", plan.display()))?;
-    let doc: homeward::io::plan_report::PlanJson = serde_json::from_slice(&text)
+    let doc: homeward::plan_document::PlanJson = serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a plan document", plan.display()))?;
     let model = Model::load(model.unwrap_or(&doc.model.id))?;
-    let report = homeward::solve::check::check_plan(&d, &model, &doc);
+    let report = homeward::plan_document::check::check_plan(&d, &model, &doc);
     if report.problems.is_empty() {
         outln!(
             "{}: valid — {} placements, {} children placed, objective {} recomputed and equal",
@@ -63,7 +63,7 @@ fn check_plan(data: &Path, plan: &Path, model: Option<&str>) -> Result<()> {
 /// `check` without a plan: a summary of the valid data set (the loader
 /// reports every error at once otherwise).
 fn check_data(data: &Path) -> Result<()> {
-    let d = io::load(data)?;
+    let d = dataset::load(data)?;
     let groups = homeward::domain::sibling_groups(&d);
     outln!(
         "{}: valid — {} places, {} institutions, {} children ({} in {} sibling groups), {} households, {}",

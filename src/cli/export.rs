@@ -3,7 +3,7 @@
 
 use super::write_dataset;
 use anyhow::Result;
-use homeward::io;
+use homeward::dataset;
 use std::path::PathBuf;
 
 // The options of `export` (no doc comment: the subcommand's about text is
@@ -20,7 +20,7 @@ pub struct ExportArgs {
 
 /// Runs `homeward export`.
 pub fn run(args: ExportArgs) -> Result<()> {
-    let d = io::load(&args.data)?;
+    let d = dataset::load(&args.data)?;
     write_dataset(&d, &args.out, None)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())

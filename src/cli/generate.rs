@@ -5,7 +5,7 @@ use super::{write_atomically, write_dataset};
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::ValueEnum;
-use homeward::io::generate;
+use homeward::synth::dataset;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -78,14 +78,14 @@ fn planner(args: &GenerateArgs) -> Result<()> {
     let t = Instant::now();
     let inst = match family {
         Family::PlannerAssignment => {
-            homeward::solve::random_assignment_instance(children, carers, seed)
+            homeward::synth::random_assignment_instance(children, carers, seed)
         }
-        _ => homeward::solve::random_instance_grouped(children, carers, group_share, seed),
+        _ => homeward::synth::random_instance_grouped(children, carers, group_share, seed),
     };
     let ids =
-        homeward::io::instance_json::InstanceIds::numbered(inst.units.len(), inst.households.len());
+        homeward::instance_json::InstanceIds::numbered(inst.units.len(), inst.households.len());
     write_atomically(out, |w| {
-        homeward::io::instance_json::write_instance_json(&inst, &ids, w)
+        homeward::instance_json::write_instance_json(&inst, &ids, w)
     })?;
     eprintln!(
         "wrote a planner instance of {} units, {} households, {} pairs to {} in {:.1} s",
@@ -114,16 +114,16 @@ fn realistic(args: GenerateArgs) -> Result<()> {
         "generating {children} children and {carers} households"
     ));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let params = generate::GenParams {
+    let params = dataset::GenParams {
         children,
         carers,
         seed,
         country,
         as_of,
     };
-    let data = generate::generate(&params)?;
+    let data = dataset::generate(&params)?;
     bar.set_message(format!("writing {}", out.display()));
-    write_dataset(&data, &out, Some(generate::ATTRIBUTION))?;
+    write_dataset(&data, &out, Some(dataset::ATTRIBUTION))?;
     bar.finish_and_clear();
     eprintln!(
         "wrote {} places, {} institutions, {} children, {} households, {} sibling links to {} in {:.1} s",

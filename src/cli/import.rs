@@ -2,7 +2,7 @@
 
 use super::DbArgs;
 use anyhow::Result;
-use homeward::io;
+use homeward::dataset;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,7 +24,7 @@ pub struct ImportArgs {
 /// Runs `homeward import`.
 pub fn run(args: ImportArgs) -> Result<()> {
     let ImportArgs { db, data, replace } = args;
-    let d = io::load(&data)?;
+    let d = dataset::load(&data)?;
     let mode = if replace {
         homeward::store::ImportMode::Replace
     } else {

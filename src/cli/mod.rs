@@ -77,9 +77,9 @@ fn write_dataset(
     attribution: Option<&str>,
 ) -> Result<()> {
     if is_json(out) {
-        homeward::io::write_json(data, out, attribution)?;
+        homeward::dataset::write_json(data, out, attribution)?;
     } else {
-        homeward::io::write_csv_dir(data, out)?;
+        homeward::dataset::write_csv_dir(data, out)?;
         if let Some(a) = attribution {
             std::fs::write(out.join("ATTRIBUTION.txt"), format!("{a}\n"))
                 .with_context(|| format!("writing {}", out.display()))?;

@@ -4,7 +4,7 @@
 use super::{Format, write_atomically};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use homeward::io;
+use homeward::dataset;
 use homeward::scoring::{Model, Scorer};
 use homeward::solve::build::Scope;
 use homeward::solve::exact::SolveOptions;
@@ -120,7 +120,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
         );
     }
     let model = Model::load(&model)?;
-    let d = io::load(&data)?;
+    let d = dataset::load(&data)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
     let (scope, scope_name) = match (region, children) {
         (Some(r), _) => (Scope::Region(r.clone()), format!("region {r}")),
@@ -178,7 +178,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
     opts.forbidden = forbid.iter().map(pair).collect::<Result<_>>()?;
     if export_mps.is_some() || export_json.is_some() {
         let built = homeward::solve::plan::strict_instance(&d, &model, as_of, &opts)?;
-        let ids = homeward::io::instance_json::InstanceIds {
+        let ids = homeward::instance_json::InstanceIds {
             units: built
                 .units
                 .iter()
@@ -201,7 +201,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
         }
         if let Some(f) = &export_json {
             write_atomically(f, |w| {
-                homeward::io::instance_json::write_instance_json(&built.instance, &ids, w)
+                homeward::instance_json::write_instance_json(&built.instance, &ids, w)
             })?;
         }
     }
@@ -221,10 +221,10 @@ pub fn run(args: PlanArgs) -> Result<()> {
     let plan = homeward::solve::plan::plan(&d, &model, as_of, &opts, Some(&progress))?;
     bar.finish_and_clear();
     let scorer = Scorer::new(&d, &model, as_of);
-    let doc = homeward::io::plan_report::plan_json(&scorer, &scope_name, &plan);
+    let doc = homeward::plan_document::plan_json(&scorer, &scope_name, &plan);
     // Every printed plan is re-checked by the independent checker, as the
     // API does for every plan job.
-    let report = homeward::solve::check::check_plan(&d, &model, &doc);
+    let report = homeward::plan_document::check::check_plan(&d, &model, &doc);
     if let Some(out) = &out {
         let tmp = out.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_vec_pretty(&doc)?)
@@ -233,7 +233,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
     }
     match format {
         Format::Table => {
-            out!("{}", homeward::io::plan_report::plan_text(&doc));
+            out!("{}", homeward::plan_document::plan_text(&doc));
             outln!("{}", verdict_line(&report));
         }
         Format::Json => {
@@ -266,7 +266,7 @@ pub fn run(args: PlanArgs) -> Result<()> {
 #[derive(serde::Serialize)]
 struct CheckedPlan<'a> {
     #[serde(flatten)]
-    doc: &'a homeward::io::plan_report::PlanJson,
+    doc: &'a homeward::plan_document::PlanJson,
     check: Verdict<'a>,
 }
 
@@ -278,7 +278,7 @@ struct Verdict<'a> {
 }
 
 /// The table's last line: the independent checker's verdict on the plan.
-fn verdict_line(report: &homeward::solve::check::CheckReport) -> String {
+fn verdict_line(report: &homeward::plan_document::check::CheckReport) -> String {
     if report.problems.is_empty() {
         format!(
             "checker: valid — {} placements, {} children placed, objective {} recomputed and equal",
@@ -302,7 +302,7 @@ fn solve_instance_file(
 ) -> Result<()> {
     let t = Instant::now();
     let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
-    let doc = homeward::io::instance_json::read_instance_json(f, &file.display().to_string())?;
+    let doc = homeward::instance_json::read_instance_json(f, &file.display().to_string())?;
     let read_s = t.elapsed().as_secs_f64();
     if let Some(m) = export_mps {
         write_atomically(m, |w| homeward::solve::write_mps(&doc.instance, w))?;
@@ -333,7 +333,7 @@ fn solve_instance_file(
         "units": doc.instance.units.len(),
         "households": doc.instance.households.len(),
         "pairs": doc.instance.pairs.len(),
-        "status": homeward::io::plan_report::status_name(sol.status),
+        "status": homeward::plan_document::status_name(sol.status),
         "stoppedBy": sol.stopped_by.as_str(),
         "work": sol.work,
         "objective": sol.objective,
@@ -353,7 +353,7 @@ fn solve_instance_file(
             doc.instance.units.len(),
             doc.instance.households.len(),
             doc.instance.pairs.len(),
-            homeward::io::plan_report::status_name(sol.status),
+            homeward::plan_document::status_name(sol.status),
             sol.stopped_by,
             sol.work,
             sol.objective,

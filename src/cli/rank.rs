@@ -4,8 +4,8 @@
 use super::Format;
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
-use homeward::io::{self, report};
 use homeward::scoring::{Model, Scorer};
+use homeward::{dataset, report};
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -48,7 +48,7 @@ pub fn run(args: RankArgs) -> Result<()> {
         as_of,
     } = args;
     let model = Model::load(&model)?;
-    let data = io::load(&data)?;
+    let data = dataset::load(&data)?;
     let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
     let Some(cix) = data.child_ix(&child) else {
         bail!(

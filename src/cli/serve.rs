@@ -3,7 +3,7 @@
 use super::DbArgs;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use homeward::io;
+use homeward::dataset;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,7 +114,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let t = Instant::now();
         let (summary, data) = match seed {
             Some(path) => {
-                let data = io::load(path)?;
+                let data = dataset::load(path)?;
                 (store.import(&data, ImportMode::Replace)?, data)
             }
             None => (store.seed_serbia()?, homeward::store::serbia_dataset()?),

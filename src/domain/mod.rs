@@ -1,5 +1,5 @@
 //! Domain types: places, children, carers (households), institutions and
-//! sibling links. Free of I/O; built and validated by [`crate::io`].
+//! sibling links. Free of I/O; built and validated by [`crate::dataset`].
 //!
 //! Records refer to each other by index ([`PlaceIx`], [`ChildIx`], …) into the
 //! vectors of one [`DataSet`]; the public, stable identifiers are the string

@@ -528,7 +528,7 @@ impl Scenario {
             });
         }
         let data_path = base.join(&spec.data);
-        let data = crate::io::load(&data_path).map_err(|e| ScenarioError::Data {
+        let data = crate::dataset::load(&data_path).map_err(|e| ScenarioError::Data {
             path: source.to_owned(),
             message: format!("data = {:?} ({}): {e}", spec.data, data_path.display()),
         })?;

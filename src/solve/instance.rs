@@ -1,7 +1,8 @@
 //! The placement problem as plain numbers: units, households, eligible pairs
 //! with integer objective coefficients, and the household rules. Built from a
 //! data set by [`super::build`]; solved by [`super::exact`] (default) or the
-//! good_lp model ([`super::milp`]); checked by [`super::check`].
+//! good_lp model ([`super::milp`]); checked by
+//! [`crate::plan_document::check`].
 //!
 //! ## The integer program
 //! Variables `x[u,h] ∈ {0,1}` exist only for eligible unit–household pairs.

@@ -1,8 +1,8 @@
 //! Placement plans: the integer program over units and households, its
-//! solvers, the independent checker and exports.
+//! solvers and exports (the independent checker is in
+//! [`crate::plan_document::check`]).
 
 pub mod build;
-pub mod check;
 // Index loops over parallel arrays read better than zipped iterators in the
 // solver code.
 #[allow(clippy::needless_range_loop)]
@@ -13,7 +13,6 @@ pub mod instance;
 pub mod milp;
 pub mod mps;
 pub mod plan;
-pub mod random;
 
 pub use components::{Component, connected_components};
 pub use exact::{
@@ -22,6 +21,3 @@ pub use exact::{
 pub use instance::{Assignment, Household, Instance, Pair, Unit};
 pub use milp::{MilpError, PlacementMilp};
 pub use mps::write_mps;
-pub use random::{
-    random_assignment_instance, random_dense_instance, random_instance, random_instance_grouped,
-};

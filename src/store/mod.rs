@@ -31,7 +31,7 @@
 //!
 //! Every change (create, update, delete, import) is validated by rebuilding
 //! the JSON data-set document from the stored records plus the change and
-//! running the loader ([`crate::io::dataset_from_json_value`]): the store
+//! running the loader ([`crate::dataset::dataset_from_json_value`]): the store
 //! accepts exactly what `homeward check` accepts, and writes nothing on error.
 //!
 //! Regions: places and institutions their own place's region; children the
@@ -50,8 +50,8 @@ mod types;
 pub use postgres::{pg_fresh_schema, pg_raw_exec};
 pub use types::*;
 
+use crate::dataset::InputError;
 use crate::domain::DataSet;
-use crate::io::InputError;
 use backend::Backend;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -152,7 +152,7 @@ fn invalid(field: &str, record: Option<&str>, problem: &str, fix: &str) -> Store
     }
 }
 
-/// Bundled Serbia fixtures (CSV), in [`crate::io::format::FILES`] order.
+/// Bundled Serbia fixtures (CSV), in [`crate::dataset::format::FILES`] order.
 const SERBIA: &[(&str, &str)] = &[
     ("places", include_str!("../../fixtures/serbia/places.csv")),
     (
@@ -175,7 +175,7 @@ const SERBIA: &[(&str, &str)] = &[
 /// # Errors
 /// [`StoreError::Invalid`] if the bundled files do not validate (a build bug).
 pub fn serbia_dataset() -> Result<DataSet, StoreError> {
-    use crate::io::{format::FILES, table};
+    use crate::dataset::{format::FILES, table};
     let mut errors = Vec::new();
     let tables: Vec<table::Table> = FILES
         .iter()
@@ -186,7 +186,7 @@ pub fn serbia_dataset() -> Result<DataSet, StoreError> {
             None => table::Table::default(),
         })
         .collect();
-    let data = crate::io::tables_to_dataset(&tables, &mut errors);
+    let data = crate::dataset::tables_to_dataset(&tables, &mut errors);
     if errors.is_empty() {
         Ok(data)
     } else {

@@ -121,7 +121,7 @@ fn document(all: &All) -> Value {
 }
 
 fn validate(all: &All) -> Result<DataSet, StoreError> {
-    crate::io::dataset_from_json_value(&document(all), DOC)
+    crate::dataset::dataset_from_json_value(&document(all), DOC)
         .map_err(|errors| StoreError::Invalid { errors })
 }
 
@@ -293,7 +293,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Invalid`] (nothing written), [`StoreError::Backend`].
     pub fn import(&self, data: &DataSet, mode: ImportMode) -> Result<ImportSummary, StoreError> {
-        let doc = crate::io::dataset_to_json_map(data);
+        let doc = crate::dataset::dataset_to_json_map(data);
         let (_, mut summary, rev) = self.change(|before| {
             let mut after = match mode {
                 ImportMode::Upsert => before.clone(),

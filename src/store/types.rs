@@ -1,6 +1,6 @@
 //! Public types of the store.
 
-use crate::io::InputError;
+use crate::dataset::InputError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;

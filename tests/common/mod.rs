@@ -32,7 +32,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// A bundled fixture, loaded.
 pub fn load(name: &str) -> DataSet {
-    homeward::io::load(&fixture(name)).expect("the fixture loads")
+    homeward::dataset::load(&fixture(name)).expect("the fixture loads")
 }
 
 /// `fixtures/small`, loaded.

@@ -4,11 +4,11 @@
 use super::queue::{Outcome, RunCtx, Work};
 use super::wire::CheckBody;
 use crate::domain::DataSet;
-use crate::io::plan_report;
+use crate::plan_document;
+use crate::plan_document::check::check_plan;
 use crate::scoring::{Model, Scorer};
 use crate::sim::{self, Scenario, SimOptions, SimResult};
 use crate::solve::build::Scope;
-use crate::solve::check::check_plan;
 use crate::solve::exact::SolveOptions;
 use crate::solve::plan::PlanOptions;
 use chrono::NaiveDate;
@@ -53,7 +53,7 @@ pub(super) fn plan_work(p: PlanJob) -> Work {
             return Err("cancelled".into());
         }
         let scorer = Scorer::new(&p.data, &p.model, p.as_of);
-        let doc = plan_report::plan_json(&scorer, &p.scope_name, &plan);
+        let doc = plan_document::plan_json(&scorer, &p.scope_name, &plan);
         // Every plan is re-checked by the independent checker.
         let report = check_plan(&p.data, &p.model, &doc);
         if !report.problems.is_empty() {

@@ -450,7 +450,7 @@ mod tests {
     use super::super::{SolveOptions, flow};
     use super::*;
     use crate::solve::instance::{Household, Unit};
-    use crate::solve::random::random_dense_instance;
+    use crate::synth::instances::random_dense_instance;
 
     /// Best plan value by enumeration (each unit: unplaced or one of its pairs).
     fn brute(inst: &Instance) -> i64 {

@@ -18,7 +18,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::instance::{Household, Instance, Pair, Unit};
+use crate::solve::instance::{Household, Instance, Pair, Unit};
 
 /// Candidate households drawn per child (or sibling group).
 pub const CANDIDATES: usize = 30;

@@ -6,10 +6,10 @@
 //! the plan's placements, and recomputes the objective. It shares the rule
 //! definitions with scoring but nothing with the solvers.
 
-use super::build::{PlacedThere, Room, instance_household, instance_unit, room_for};
+use super::{PlanJson, UnplacedJson};
 use crate::domain::{CarerIx, ChildIx, DataSet, sibling_groups};
-use crate::io::plan_report::{PlanJson, UnplacedJson};
 use crate::scoring::{Model, Relaxation, RuleCode, Scorer, Unit, UnplacedCode};
+use crate::solve::build::{PlacedThere, Room, instance_household, instance_unit, room_for};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 

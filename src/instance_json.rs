@@ -25,7 +25,7 @@ use std::io::{self, Read, Write};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{DataError, InputError};
+use crate::dataset::{DataError, InputError};
 use crate::solve::{Household, Instance, Pair, Unit};
 
 /// The `format` value of this version of the document.

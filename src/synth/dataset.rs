@@ -1562,12 +1562,12 @@ mod tests {
         for (country, seed) in [("RS", 1), ("MK", 2), ("XK", 3)] {
             let data = generate(&params(500, 300, seed, country)).unwrap();
             let dir = tempfile::tempdir().unwrap();
-            crate::io::write_csv_dir(&data, dir.path()).unwrap();
-            let loaded = crate::io::load_csv_dir(dir.path()).unwrap();
+            crate::dataset::write_csv_dir(&data, dir.path()).unwrap();
+            let loaded = crate::dataset::load_csv_dir(dir.path()).unwrap();
             assert_eq!(loaded, data, "{country} CSV");
             let json = dir.path().join("data.json");
-            crate::io::write_json(&data, &json, Some(ATTRIBUTION)).unwrap();
-            let loaded = crate::io::load_json(&json).unwrap();
+            crate::dataset::write_json(&data, &json, Some(ATTRIBUTION)).unwrap();
+            let loaded = crate::dataset::load_json(&json).unwrap();
             assert_eq!(loaded, data, "{country} JSON");
         }
     }
@@ -1801,8 +1801,8 @@ mod tests {
                 let d = generate(&params(c, h, 11, country)).unwrap();
                 assert_eq!((d.children.len(), d.carers.len()), (c, h));
                 let dir = tempfile::tempdir().unwrap();
-                crate::io::write_csv_dir(&d, dir.path()).unwrap();
-                assert_eq!(crate::io::load_csv_dir(dir.path()).unwrap(), d);
+                crate::dataset::write_csv_dir(&d, dir.path()).unwrap();
+                assert_eq!(crate::dataset::load_csv_dir(dir.path()).unwrap(), d);
             }
         }
         assert_eq!(tier("xl"), Some((370_000, 215_000)));

@@ -1,8 +1,11 @@
-//! Output of placement plans: the JSON document (also the input of
-//! `homeward check --plan`) and the plain-text summary.
+//! The plan document (`homeward-plan/1`): the JSON output of placement plans
+//! (also the input of `homeward check --plan`), its plain-text summary, and
+//! the independent [`check`]er that reads it.
 
-use super::report::{CriterionJson, breakdown_json};
+pub mod check;
+
 use crate::domain::{ChildIx, DataSet};
+use crate::report::{CriterionJson, breakdown_json};
 use crate::scoring::Scorer;
 use crate::solve::build::Room;
 use crate::solve::exact::{Status, StoppedBy};

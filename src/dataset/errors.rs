@@ -1,22 +1,5 @@
-//! Input and output: data-set files (a folder of CSV files or one JSON
-//! document), their validation into a [`crate::domain::DataSet`], writing, and
-//! the synthetic data generator.
-
-pub mod format;
-pub mod generate;
-pub mod instance_json;
-mod load;
-pub mod plan_report;
-pub mod report;
-pub mod table;
-mod write;
-
-pub use instance_json::{read_instance_json, write_instance_json};
-pub use load::{
-    dataset_from_csv_texts, dataset_from_json_value, load, load_csv_dir, load_json,
-    tables_to_dataset,
-};
-pub use write::{dataset_to_json_map, write_csv_dir, write_json};
+//! What can go wrong reading or writing a data set: one [`InputError`] per
+//! problem found, counted by [`ErrorCount`], gathered in a [`DataError`].
 
 use std::fmt;
 
