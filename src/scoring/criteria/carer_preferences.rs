@@ -1,6 +1,13 @@
 //! `carer_preferences`: share of the household's stated preferences (sex,
 //! age range) that the child meets; not applicable when it states none.
-use super::PairCtx;
+use super::{PairCtx, Spec};
+
+/// Declaration of `carer_preferences`.
+pub(super) const SPEC: Spec = Spec {
+    key: "carer_preferences",
+    label: "prefs",
+    params: &[],
+};
 
 fn checks(ctx: &PairCtx<'_>) -> (u32, u32) {
     let (c, h) = (ctx.child, ctx.carer);
@@ -20,12 +27,12 @@ fn checks(ctx: &PairCtx<'_>) -> (u32, u32) {
 }
 
 #[inline]
-pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
+pub(super) fn value(ctx: &PairCtx<'_>, _p: &[f64]) -> Option<f64> {
     let (met, stated) = checks(ctx);
     (stated > 0).then(|| met as f64 / stated as f64)
 }
 
-pub(super) fn reason(ctx: &PairCtx<'_>) -> String {
+pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> String {
     let (met, stated) = checks(ctx);
     if stated == 0 {
         "no stated preferences: not applicable".into()

@@ -1,21 +1,37 @@
 //! `language`: 1 when the household speaks the child's main language,
 //! `language_secondary_value` when it speaks another of the child's
 //! languages, 0 otherwise.
-use super::PairCtx;
+use super::{Param, PairCtx, Spec};
+
+/// Declaration of `language`.
+pub(super) const SPEC: Spec = Spec {
+    key: "language",
+    label: "lang",
+    params: &[
+        Param {
+            key: "language_secondary_value",
+            doc: "Value when the carer speaks one of the child's languages but not the main one.",
+            min: 0.0,
+            max: 1.0,
+            default: 0.5,
+        },
+    ],
+};
+const SECONDARY: usize = 0;
 
 #[inline]
-pub(super) fn value(ctx: &PairCtx<'_>) -> Option<f64> {
+pub(super) fn value(ctx: &PairCtx<'_>, p: &[f64]) -> Option<f64> {
     let (c, h) = (ctx.child, ctx.carer.langs);
     Some(if c.lang_main & h != 0 {
         1.0
     } else if c.lang_all & h != 0 {
-        ctx.model.params.language_secondary_value
+        p[SECONDARY]
     } else {
         0.0
     })
 }
 
-pub(super) fn reason(ctx: &PairCtx<'_>) -> String {
+pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> String {
     let (c, h) = (ctx.child, ctx.carer.langs);
     if c.lang_main & h != 0 {
         "speaks the child's main language".into()
