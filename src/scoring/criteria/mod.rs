@@ -101,6 +101,8 @@ registry! {
     Culture => culture,
     /// The officer has not declined this household for this child before.
     PastDeclines => past_declines,
+    /// Travel time to the siblings who live apart from the child.
+    SiblingContact => sibling_contact,
 }
 
 impl Criterion {
