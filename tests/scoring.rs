@@ -3,6 +3,7 @@
 
 use homeward::domain::*;
 use homeward::scoring::context::{CarerRow, ChildProfile, PairCtx};
+use homeward::scoring::criteria::{Reason, sibling_contact};
 use homeward::scoring::{Criterion, Detail, Model, ModelError, RuleCode, Scorer};
 
 mod common;
@@ -609,6 +610,12 @@ fn sibling_contact_case_table() {
             "case {name}: got {v:?}, want {expected:?}"
         );
         assert!(!Criterion::SiblingContact.reason(&x).is_empty());
+        if rows.is_empty() {
+            assert_eq!(
+                Criterion::SiblingContact.why(&x),
+                Reason::SiblingContact(sibling_contact::Reason::NoneApart)
+            );
+        }
     }
 }
 

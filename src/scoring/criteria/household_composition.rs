@@ -3,6 +3,7 @@
 //! when the child has needs, minus `composition_load_per_needs_child` for
 //! each child there who has needs. 1 in a household with no children.
 use super::{Param, PairCtx, Spec};
+use std::fmt;
 
 /// Declaration of `household_composition`.
 pub(super) const SPEC: Spec = Spec {
@@ -49,22 +50,52 @@ pub(super) fn value(ctx: &PairCtx<'_>, p: &[f64]) -> Option<f64> {
     Some(v)
 }
 
-pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> String {
-    match nearest_gap(ctx) {
-        None => "no other children in the household".into(),
-        Some(gap) => {
-            let load = if ctx.child.has_needs && ctx.carer.current_with_needs > 0 {
-                format!(
-                    "; {} child(ren) there with needs",
-                    ctx.carer.current_with_needs
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "{} child(ren) there, nearest age gap {gap} year(s){load}",
-                ctx.carer.current
-            )
+/// Why `household_composition` gave its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// No children in the household.
+    NoChildren,
+    /// Children already there.
+    Children {
+        /// How many.
+        count: u8,
+        /// Age gap to the nearest of them, in years.
+        nearest_gap: u8,
+        /// How many of them have needs, when the child has needs and any do.
+        with_needs: Option<u8>,
+    },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Reason::NoChildren => f.write_str("no other children in the household"),
+            Reason::Children {
+                count,
+                nearest_gap,
+                with_needs,
+            } => {
+                write!(
+                    f,
+                    "{count} child(ren) there, nearest age gap {nearest_gap} year(s)"
+                )?;
+                match with_needs {
+                    Some(n) => write!(f, "; {n} child(ren) there with needs"),
+                    None => Ok(()),
+                }
+            }
         }
+    }
+}
+
+pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> Reason {
+    match nearest_gap(ctx) {
+        None => Reason::NoChildren,
+        Some(nearest_gap) => Reason::Children {
+            count: ctx.carer.current,
+            nearest_gap,
+            with_needs: (ctx.child.has_needs && ctx.carer.current_with_needs > 0)
+                .then_some(ctx.carer.current_with_needs),
+        },
     }
 }

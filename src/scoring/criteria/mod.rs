@@ -2,13 +2,15 @@
 //! does not apply), times a weight from the model.
 //!
 //! One file per criterion: it declares its [`Spec`] (key, short label,
-//! parameters with ranges and defaults), its `value` and its `reason`. The
-//! [`registry!`] list below is the only other place that names it, and its
+//! parameters with ranges and defaults), its `value` and its typed `Reason`
+//! (with the one-line text as `Display`). The
+//! `registry!` list below is the only other place that names it, and its
 //! order is the output order. Adding a criterion is: its file, one registry
 //! line, its weight in each `models/*.toml` (and its parameters, when they
 //! differ from the defaults).
 
 use super::context::PairCtx;
+use std::fmt;
 
 /// A numeric parameter of a criterion, read from the model's `[params]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +45,7 @@ pub struct Spec {
 /// each module's `SPEC`, `value` and `reason`.
 macro_rules! registry {
     ($( $(#[$doc:meta])* $variant:ident => $module:ident, )+) => {
-        $( mod $module; )+
+        $( pub mod $module; )+
 
         /// The soft criteria, in registry (output) order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,9 +73,24 @@ macro_rules! registry {
                 }
             }
 
-            fn raw_reason(self, ctx: &PairCtx<'_>, p: &[f64]) -> String {
+            fn raw_reason(self, ctx: &PairCtx<'_>, p: &[f64]) -> Reason {
                 match self {
-                    $( Self::$variant => $module::reason(ctx, p), )+
+                    $( Self::$variant => Reason::$variant($module::reason(ctx, p)), )+
+                }
+            }
+        }
+
+        /// Why a criterion gave its value: each criterion's own typed reason
+        /// (its file's `Reason`); `Display` gives the one-line text.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Reason {
+            $( $(#[$doc])* $variant($module::Reason), )+
+        }
+
+        impl fmt::Display for Reason {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( Reason::$variant(r) => r.fmt(f), )+
                 }
             }
         }
@@ -138,9 +155,14 @@ impl Criterion {
             .map(|x| x.clamp(0.0, 1.0))
     }
 
-    /// One-line reason for the value.
-    pub fn reason(self, ctx: &PairCtx<'_>) -> String {
+    /// Typed reason for the value.
+    pub fn why(self, ctx: &PairCtx<'_>) -> Reason {
         self.raw_reason(ctx, ctx.model.params.of(self))
+    }
+
+    /// One-line reason for the value (the text of [`Criterion::why`]).
+    pub fn reason(self, ctx: &PairCtx<'_>) -> String {
+        self.why(ctx).to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 //! (capped at 1), averaged over the child's needs, plus a bonus for a
 //! specialist carer; not applicable to a child without needs.
 use super::{Param, PairCtx, Spec};
+use std::fmt;
 use crate::domain::{CarerKind, NeedCode};
 
 /// Declaration of `needs_fit`.
@@ -58,26 +59,70 @@ pub(super) fn value(ctx: &PairCtx<'_>, p: &[f64]) -> Option<f64> {
     Some((sum / n + bonus).min(1.0))
 }
 
-pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> String {
-    if !ctx.child.has_needs {
-        return "no care needs: not applicable".into();
+/// One of the child's needs against the carer's support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedSupport {
+    /// The need.
+    pub code: NeedCode,
+    /// The child's severity.
+    pub severity: u8,
+    /// The highest severity the carer supports.
+    pub supported: u8,
+}
+
+/// Why `needs_fit` gave its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The child has no care needs (not applicable).
+    NoNeeds,
+    /// Each need with the carer's support.
+    Needs {
+        /// The child's needs, in code order.
+        needs: Vec<NeedSupport>,
+        /// The carer is a specialist.
+        specialist: bool,
+    },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NoNeeds => f.write_str("no care needs: not applicable"),
+            Reason::Needs { needs, specialist } => {
+                for (i, n) in needs.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(
+                        f,
+                        "{sep}{} {}/{} supported",
+                        n.code.as_str(),
+                        n.severity,
+                        n.supported
+                    )?;
+                }
+                if *specialist {
+                    f.write_str("; specialist carer")?;
+                }
+                Ok(())
+            }
+        }
     }
-    let parts: Vec<String> = NeedCode::ALL
+}
+
+pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> Reason {
+    if !ctx.child.has_needs {
+        return Reason::NoNeeds;
+    }
+    let needs = NeedCode::ALL
         .into_iter()
         .filter(|c| ctx.child.needs[c.index()] > 0)
-        .map(|c| {
-            format!(
-                "{} {}/{} supported",
-                c.as_str(),
-                ctx.child.needs[c.index()],
-                ctx.carer.supported[c.index()]
-            )
+        .map(|code| NeedSupport {
+            code,
+            severity: ctx.child.needs[code.index()],
+            supported: ctx.carer.supported[code.index()],
         })
         .collect();
-    let spec = if ctx.carer.kind == CarerKind::Specialist {
-        "; specialist carer"
-    } else {
-        ""
-    };
-    format!("{}{spec}", parts.join(", "))
+    Reason::Needs {
+        needs,
+        specialist: ctx.carer.kind == CarerKind::Specialist,
+    }
 }

@@ -5,6 +5,7 @@
 //! home (0 with no route); the value is their mean. Not applicable to a
 //! child without siblings living apart.
 use super::{Param, PairCtx, Spec, decay};
+use std::fmt;
 
 /// Declaration of `sibling_contact`.
 pub(super) const SPEC: Spec = Spec {
@@ -34,19 +35,40 @@ pub(super) fn value(ctx: &PairCtx<'_>, p: &[f64]) -> Option<f64> {
     (n > 0).then(|| minutes(ctx).map(|m| decay(m, p[HALF])).sum::<f64>() / n as f64)
 }
 
-pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> String {
-    let each: Vec<String> = minutes(ctx)
-        .map(|m| {
-            if m.is_finite() {
-                format!("{m:.0} min")
-            } else {
-                "no route".to_owned()
+/// Why `sibling_contact` gave its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// No siblings live apart from the child (not applicable).
+    NoneApart,
+    /// Minutes of travel to each sibling living apart (`None` = no route).
+    Apart(Vec<Option<f32>>),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let each = |m: &Option<f32>| match m {
+            Some(m) => format!("{m:.0} min"),
+            None => "no route".to_owned(),
+        };
+        match self {
+            Reason::NoneApart => f.write_str("no siblings living apart: not applicable"),
+            Reason::Apart(ms) if ms.len() == 1 => {
+                write!(f, "{} to the sibling living apart", each(&ms[0]))
             }
-        })
-        .collect();
-    match each.len() {
-        0 => "no siblings living apart: not applicable".into(),
-        1 => format!("{} to the sibling living apart", each[0]),
-        n => format!("{n} siblings living apart: {}", each.join(", ")),
+            Reason::Apart(ms) => write!(
+                f,
+                "{} siblings living apart: {}",
+                ms.len(),
+                ms.iter().map(each).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
+pub(super) fn reason(ctx: &PairCtx<'_>, _p: &[f64]) -> Reason {
+    if ctx.apart_sibling_rows.is_empty() {
+        Reason::NoneApart
+    } else {
+        Reason::Apart(minutes(ctx).map(|m| m.is_finite().then_some(m)).collect())
     }
 }
