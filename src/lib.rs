@@ -24,8 +24,8 @@
 //! // Best first, with a breakdown that adds up exactly to the score.
 //! let best = &ranking.matches[0];
 //! assert_eq!(data.carer(best.carer).id.as_str(), "H1");
-//! assert_eq!(best.score.total, 8500); // hundredths of a point: 85.00
-//! assert_eq!(best.score.breakdown.iter().map(|c| c.contribution).sum::<u32>(), 8500);
+//! assert_eq!(best.score.total, 8636); // hundredths of a point: 86.36
+//! assert_eq!(best.score.breakdown.iter().map(|c| c.contribution).sum::<u32>(), 8636);
 //! // Every household left out is counted under the rules it fails.
 //! assert_eq!(ranking.eligible + ranking.excluded, data.carers.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

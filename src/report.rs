@@ -182,18 +182,7 @@ pub fn ranking_json(s: &Scorer<'_>, r: &Ranking) -> RankingJson {
 }
 
 fn short(c: Criterion) -> &'static str {
-    match c {
-        Criterion::AgeFit => "age",
-        Criterion::NeedsFit => "needs",
-        Criterion::BirthFamilyProximity => "family",
-        Criterion::SchoolProximity => "school",
-        Criterion::Language => "lang",
-        Criterion::Kinship => "kin",
-        Criterion::HouseholdComposition => "house",
-        Criterion::CarerPreferences => "prefs",
-        Criterion::Culture => "culture",
-        Criterion::PastDeclines => "declined",
-    }
+    c.label()
 }
 
 fn unit_line(s: &Scorer<'_>, members: &[ChildIx]) -> String {

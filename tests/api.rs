@@ -98,7 +98,7 @@ fn officer_gets_ranked_explained_matches_and_every_error_is_a_problem() {
     assert_eq!(request(&s, "GET", "/readyz", None).status, 200);
 
     // The ranking of fixtures/small worked out by hand in its README, on its
-    // road graph (the store keeps the roads): H1 85.00 then H2.
+    // road graph (the store keeps the roads): H1 86.36 then H2.
     let r = request(&s, "GET", "/v1/children/K1/matches?k=3", Some(&s.officer));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -107,7 +107,7 @@ fn officer_gets_ranked_explained_matches_and_every_error_is_a_problem() {
     assert_eq!(j["model"]["id"], "default");
     let best = &j["matches"][0];
     assert_eq!(best["householdId"], "H1", "{j}");
-    assert_eq!(best["score"], 85.0, "{j}");
+    assert_eq!(best["score"], 86.36, "{j}");
     assert_eq!(j["matches"][1]["householdId"], "H2", "{j}");
     assert_eq!(j["eligible"], 2);
     assert!(j["matches"].as_array().unwrap().len() <= 3);

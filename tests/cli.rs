@@ -31,7 +31,7 @@ fn rank_json(child: &str, extra: &[&str]) -> serde_json::Value {
 fn rank_prints_the_hand_worked_ranking_as_json() {
     let v = rank_json("K1", &[]);
     assert_eq!(v["model"]["id"], "default");
-    assert_eq!(v["model"]["version"], "1.0.0");
+    assert_eq!(v["model"]["version"], "1.1.0");
     let m: Vec<(String, f64)> = v["matches"]
         .as_array()
         .unwrap()
@@ -43,7 +43,7 @@ fn rank_prints_the_hand_worked_ranking_as_json() {
             )
         })
         .collect();
-    assert_eq!(m, [("H1".to_owned(), 85.0), ("H2".to_owned(), 78.41)]);
+    assert_eq!(m, [("H1".to_owned(), 86.36), ("H2".to_owned(), 78.5)]);
     assert_eq!(v["eligible"], 2);
     assert_eq!(v["excluded"], 6);
     let travel = v["excludedByRule"]
@@ -101,10 +101,10 @@ fn rank_table_shows_breakdown_and_exclusions() {
         .args(["--child", "K1", "--as-of", "2026-06-01"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("85.00"))
-        .stdout(predicate::str::contains("78.41"))
+        .stdout(predicate::str::contains("86.36"))
+        .stdout(predicate::str::contains("78.50"))
         .stdout(predicate::str::contains("TRAVEL_TOO_FAR"))
-        .stdout(predicate::str::contains("model default@1.0.0"));
+        .stdout(predicate::str::contains("model default@1.1.0"));
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn check_and_export_round_trip_through_json() {
             .unwrap();
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
-    assert_eq!(v["matches"][0]["score"], 85.0);
+    assert_eq!(v["matches"][0]["score"], 86.36);
 }
 
 #[test]
@@ -226,8 +226,8 @@ fn models_lists_the_built_in_models() {
         .arg("models")
         .assert()
         .success()
-        .stdout(predicate::str::contains("serbia@2026.1"))
-        .stdout(predicate::str::contains("default@1.0.0"));
+        .stdout(predicate::str::contains("serbia@2026.2"))
+        .stdout(predicate::str::contains("default@1.1.0"));
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn plan_prints_the_independent_checkers_verdict() {
         .assert()
         .success();
     table.stdout(predicate::str::ends_with(
-        "checker: valid — 4 placements, 5 children placed, objective 151307 recomputed and equal\n",
+        "checker: valid — 4 placements, 5 children placed, objective 151580 recomputed and equal\n",
     ));
     let out = homeward()
         .args(["plan", "--data"])

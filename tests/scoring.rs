@@ -3,6 +3,7 @@
 
 use homeward::domain::*;
 use homeward::scoring::context::{CarerRow, ChildProfile, PairCtx};
+use homeward::scoring::criteria::{Reason, sibling_contact};
 use homeward::scoring::{Criterion, Detail, Model, ModelError, RuleCode, Scorer};
 
 mod common;
@@ -68,6 +69,7 @@ fn ctx<'a>(c: &'a ChildProfile, h: &'a CarerRow, m: &'a Model) -> PairCtx<'a> {
         unit_developmental: c.developmental,
         birth_minutes: 0.0,
         school_minutes: None,
+        apart_sibling_rows: &[],
         model: m,
         declined: None,
     }
@@ -577,10 +579,77 @@ fn criteria_case_table() {
     }
 }
 
+/// `sibling_contact` with the carer at place 1: each row gives the minutes
+/// from a sibling's home to every place (∞ = no route).
+#[test]
+fn sibling_contact_case_table() {
+    let m = model("serbia");
+    const NONE: f32 = f32::INFINITY;
+    /// (case, travel rows from each sibling's home, expected value)
+    type Case<'a> = (&'a str, &'a [&'a [f32]], Option<f64>);
+    let cases: [Case; 6] = [
+        ("no siblings living apart is not applicable", &[], None),
+        ("sibling next door", &[&[5.0, 0.0]], Some(1.0)),
+        ("one half-life", &[&[0.0, 60.0]], Some(0.5)),
+        ("two half-lives", &[&[0.0, 120.0]], Some(0.25)),
+        ("no route", &[&[0.0, NONE]], Some(0.0)),
+        (
+            "mean over siblings",
+            &[&[0.0, 0.0], &[0.0, 60.0]],
+            Some(0.75),
+        ),
+    ];
+    for (name, rows, expected) in cases {
+        let (c, mut h) = (child(), carer());
+        h.place = PlaceIx(1);
+        let mut x = ctx(&c, &h, &m);
+        x.apart_sibling_rows = rows;
+        let v = Criterion::SiblingContact.value(&x);
+        assert!(
+            close(v, expected),
+            "case {name}: got {v:?}, want {expected:?}"
+        );
+        assert!(!Criterion::SiblingContact.reason(&x).is_empty());
+        if rows.is_empty() {
+            assert_eq!(
+                Criterion::SiblingContact.why(&x),
+                Reason::SiblingContact(sibling_contact::Reason::NoneApart)
+            );
+        }
+    }
+}
+
+/// K1 and K5 of fixtures/small are siblings linked apart: each is scored on
+/// the travel to where the other lives; K2 and K3 (together) are not.
+#[test]
+fn siblings_linked_apart_are_scored_on_contact() {
+    let data = common::small();
+    let m = model("default");
+    let s = Scorer::new(&data, &m, as_of());
+    let point = |child: &str, carer: &str| {
+        let e = s.explain(&s.unit_of_id(child).unwrap(), data.carer_ix(carer).unwrap());
+        let c = e
+            .score
+            .breakdown
+            .iter()
+            .find(|c| c.criterion == Criterion::SiblingContact)
+            .unwrap();
+        (c.value, c.reason.clone())
+    };
+    assert_eq!(
+        point("K1", "H1"),
+        (Some(1.0), "0 min to the sibling living apart".to_owned())
+    );
+    let (v, reason) = point("K1", "H2");
+    assert!(close(v, Some(0.5f64.powf(20.0 / 60.0))), "{v:?}");
+    assert_eq!(reason, "20 min to the sibling living apart");
+    assert_eq!(point("K3", "H2").0, None);
+}
+
 #[test]
 fn models_load_and_echo_id_and_version() {
     let s = model("serbia");
-    assert_eq!((s.id.as_str(), s.version.as_str()), ("serbia", "2026.1"));
+    assert_eq!((s.id.as_str(), s.version.as_str()), ("serbia", "2026.2"));
     assert_eq!(s.household.max_children, Some(3));
     let d = model("default");
     assert!(d.forbidden.contains(&Criterion::Culture));
@@ -637,7 +706,7 @@ fn model_loading_rejects_bad_models_naming_the_key() {
             "needs_fit_base = 1.6",
             "params.needs_fit_base",
         ),
-        ("version = \"2026.1\"", "version = \"\"", "version"),
+        ("version = \"2026.2\"", "version = \"\"", "version"),
         ("max_children = 3\n", "", "needs household.max_children"),
     ];
     for (from, to, needle) in cases {
@@ -673,10 +742,10 @@ fn small_fixture_rankings_match_the_hand_worked_answers() {
     let s = Scorer::new(&data, &m, as_of());
     type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, u32)]);
     let cases: [Case; 4] = [
-        ("K1", &["K1"], &[("H1", 8500), ("H2", 7841)]),
+        ("K1", &["K1"], &[("H1", 8636), ("H2", 7850)]),
         ("K3", &["K2", "K3"], &[("H2", 8783)]),
         ("K4", &["K4"], &[("H6", 8947), ("H8", 6321)]),
-        ("K5", &["K5"], &[("H7", 8077)]),
+        ("K5", &["K5"], &[("H7", 8214)]),
     ];
     for (child, unit, expected) in cases {
         let u = s.unit_of_id(child).unwrap();
@@ -734,7 +803,7 @@ fn explain_gives_every_rule_and_the_rank() {
     assert_eq!(e.rank, Some(2));
     assert_eq!(e.eligible_count, 2);
     assert_eq!(e.rules[0].results.len(), RuleCode::ALL.len());
-    assert_eq!(e.score.total, 7841);
+    assert_eq!(e.score.total, 7850);
     let e = s.explain(&u, data.carer_ix("H3").unwrap());
     assert!(!e.eligible);
     assert_eq!(e.rank, None);

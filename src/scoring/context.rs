@@ -192,6 +192,9 @@ pub struct PairCtx<'a> {
     pub birth_minutes: f32,
     /// Travel minutes carer ↔ school.
     pub school_minutes: Option<f32>,
+    /// Travel rows (minutes, indexed by place) from the homes of the child's
+    /// siblings living apart from it; empty when it has none.
+    pub apart_sibling_rows: &'a [&'a [f32]],
     /// The scoring model.
     pub model: &'a Model,
     /// Whether an officer declined this household for this child before;

@@ -164,6 +164,8 @@ struct UnitView<'s> {
     members: Vec<ChildProfile>,
     birth: Vec<&'s [f32]>,
     school: Vec<Option<&'s [f32]>>,
+    /// Per member: travel rows from the homes of its siblings living apart.
+    siblings: Vec<Vec<&'s [f32]>>,
     size: u8,
     developmental: bool,
 }
@@ -179,6 +181,9 @@ pub struct Scorer<'d> {
     id_order: Vec<u32>,
     groups: Vec<SiblingGroup>,
     group_of: Vec<u32>,
+    /// Per child: siblings living apart from it (linked apart, or in
+    /// another placement unit), for `sibling_contact`.
+    apart: Vec<Vec<ChildIx>>,
     heritage: HashMap<String, u32>,
     active: Vec<(Criterion, f64)>,
     /// Households an officer declined before, per child (sorted).
@@ -186,6 +191,25 @@ pub struct Scorer<'d> {
 }
 
 const NO_GROUP: u32 = u32::MAX;
+
+/// Per child, the siblings who live apart from it: linked to it, but not in
+/// its placement unit (a link with `keep_together = false`, not overridden by
+/// another keep-together path), sorted by child id.
+fn apart_siblings(data: &DataSet, group_of: &[u32]) -> Vec<Vec<ChildIx>> {
+    let mut apart = vec![Vec::new(); data.children.len()];
+    for l in &data.sibling_links {
+        let (ga, gb) = (group_of[l.a.get()], group_of[l.b.get()]);
+        if ga == NO_GROUP || ga != gb {
+            apart[l.a.get()].push(l.b);
+            apart[l.b.get()].push(l.a);
+        }
+    }
+    for list in &mut apart {
+        list.sort_by(|x, y| data.child(*x).id.cmp(&data.child(*y).id));
+        list.dedup();
+    }
+    apart
+}
 const N_CRITERIA: usize = Criterion::ALL.len();
 
 impl<'d> Scorer<'d> {
@@ -236,6 +260,7 @@ impl<'d> Scorer<'d> {
                 group_of[m.get()] = g as u32;
             }
         }
+        let apart = apart_siblings(data, &group_of);
         let mut heritage = HashMap::new();
         let mut intern = |h: &Option<String>| -> u32 {
             match h {
@@ -279,6 +304,7 @@ impl<'d> Scorer<'d> {
                         let child = data.child(m);
                         sources.push(child.birth_family_place);
                         sources.extend(child.school_place);
+                        sources.extend(apart[m.get()].iter().map(|s| data.child(*s).location));
                     }
                 }
                 let travel = TravelTimes::compute(&graph, data.places.len(), sources);
@@ -301,6 +327,7 @@ impl<'d> Scorer<'d> {
             id_order,
             groups,
             group_of,
+            apart,
             heritage,
             active,
             declines: HashMap::new(),
@@ -435,8 +462,21 @@ impl<'d> Scorer<'d> {
                     .map(|s| self.travel.row(s).unwrap_or(&NO_ROUTE))
             })
             .collect();
+        let siblings = members
+            .iter()
+            .map(|p| {
+                self.apart[p.ix.get()]
+                    .iter()
+                    .map(|s| {
+                        let home = self.data.child(*s).location;
+                        self.travel.row(home).unwrap_or(&NO_ROUTE)
+                    })
+                    .collect()
+            })
+            .collect();
         UnitView {
             size: unit.size().min(255) as u8,
+            siblings,
             developmental: members.iter().any(|p| p.developmental),
             members,
             birth,
@@ -453,6 +493,7 @@ impl<'d> Scorer<'d> {
             unit_developmental: v.developmental,
             birth_minutes: at(v.birth[m]),
             school_minutes: v.school[m].map(at),
+            apart_sibling_rows: &v.siblings[m],
             model: self.model,
             declined: self
                 .declines

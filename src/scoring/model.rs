@@ -83,28 +83,62 @@ pub struct Thresholds {
     pub accessible_home_from_mobility_severity: u8,
 }
 
-/// Parameters of the soft criteria (see each criterion's docs).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Parameters of the soft criteria, validated against each criterion's own
+/// declaration ([`Spec::params`](super::criteria::Spec::params)): per
+/// criterion, its parameter values in declaration order.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CriterionParams {
-    /// Age fit: years from the edge of the approved range at which the fit is full.
-    pub age_fit_margin_years: f64,
-    /// Needs fit: value when the carer supports exactly the child's severity.
-    pub needs_fit_base: f64,
-    /// Needs fit: added per level of severity headroom.
-    pub needs_fit_per_headroom: f64,
-    /// Needs fit: added for a specialist carer.
-    pub needs_fit_specialist_bonus: f64,
-    /// Birth-family proximity: minutes at which the value halves.
-    pub birth_family_half_minutes: f64,
-    /// School proximity: minutes at which the value halves.
-    pub school_half_minutes: f64,
-    /// Language: value when the carer speaks one of the child's languages but not the main one.
-    pub language_secondary_value: f64,
-    /// Household composition: age gap (years) to the nearest child already there at which the fit is full.
-    pub composition_age_gap_years: f64,
-    /// Household composition: value lost per child already there with needs, when the child has needs.
-    pub composition_load_per_needs_child: f64,
+    by_criterion: Vec<Vec<f64>>,
+}
+
+impl CriterionParams {
+    /// The parameter values of `c`, in the order of its declaration.
+    #[inline]
+    pub fn of(&self, c: Criterion) -> &[f64] {
+        self.by_criterion.get(c.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The value of the parameter with key `key`, if any criterion declares it.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        Criterion::ALL.into_iter().find_map(|c| {
+            let i = c.spec().params.iter().position(|q| q.key == key)?;
+            self.of(c).get(i).copied()
+        })
+    }
+
+    /// Reads `[params]`: every declared parameter, defaulted when absent and
+    /// range-checked; unknown keys are errors. Problems are appended to `p`.
+    fn from_raw(raw: &BTreeMap<String, f64>, p: &mut Vec<String>) -> Self {
+        let declared = || Criterion::ALL.into_iter().flat_map(|c| c.spec().params);
+        for k in raw.keys() {
+            if !declared().any(|q| q.key == k) {
+                p.push(format!(
+                    "params: unknown parameter {k:?} (known: {})",
+                    declared().map(|q| q.key).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        let by_criterion = Criterion::ALL
+            .into_iter()
+            .map(|c| {
+                c.spec()
+                    .params
+                    .iter()
+                    .map(|q| {
+                        let v = raw.get(q.key).copied().unwrap_or(q.default);
+                        if !(v.is_finite() && v >= q.min && v <= q.max) {
+                            p.push(format!(
+                                "params.{} = {v}: must be {}–{}",
+                                q.key, q.min, q.max
+                            ));
+                        }
+                        v
+                    })
+                    .collect()
+            })
+            .collect();
+        CriterionParams { by_criterion }
+    }
 }
 
 /// Priority (placement value) weights, in points.
@@ -154,7 +188,8 @@ struct RawModel {
     hard_rules: BTreeMap<String, bool>,
     thresholds: Thresholds,
     weights: BTreeMap<String, f64>,
-    params: CriterionParams,
+    #[serde(default)]
+    params: BTreeMap<String, f64>,
     priority: PriorityWeights,
     geography: Geography,
     #[serde(default)]
@@ -409,53 +444,7 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
     if total <= 0.0 && p.is_empty() {
         p.push("weights: at least one weight must be positive".into());
     }
-    let pr = &raw.params;
-    let checks: [(&str, f64, f64, f64); 9] = [
-        ("age_fit_margin_years", pr.age_fit_margin_years, 0.1, 18.0),
-        ("needs_fit_base", pr.needs_fit_base, 0.0, 1.0),
-        (
-            "needs_fit_per_headroom",
-            pr.needs_fit_per_headroom,
-            0.0,
-            1.0,
-        ),
-        (
-            "needs_fit_specialist_bonus",
-            pr.needs_fit_specialist_bonus,
-            0.0,
-            1.0,
-        ),
-        (
-            "birth_family_half_minutes",
-            pr.birth_family_half_minutes,
-            1.0,
-            10_000.0,
-        ),
-        ("school_half_minutes", pr.school_half_minutes, 1.0, 10_000.0),
-        (
-            "language_secondary_value",
-            pr.language_secondary_value,
-            0.0,
-            1.0,
-        ),
-        (
-            "composition_age_gap_years",
-            pr.composition_age_gap_years,
-            0.1,
-            18.0,
-        ),
-        (
-            "composition_load_per_needs_child",
-            pr.composition_load_per_needs_child,
-            0.0,
-            1.0,
-        ),
-    ];
-    for (k, v, lo, hi) in checks {
-        if !(v.is_finite() && v >= lo && v <= hi) {
-            p.push(format!("params.{k} = {v}: must be {lo}–{hi}"));
-        }
-    }
+    let params = CriterionParams::from_raw(&raw.params, &mut p);
     let q = &raw.priority;
     for (k, v) in [
         ("base", q.base),
@@ -530,7 +519,7 @@ fn validate(raw: RawModel) -> Result<Model, Vec<String>> {
         enabled_rules,
         thresholds: raw.thresholds,
         weights,
-        params: raw.params,
+        params,
         priority: raw.priority,
         relaxations: raw.relaxations,
         geo: GeoParams {

@@ -1,74 +1,141 @@
 //! Soft criteria: each gives a value in [0, 1] for a pair (or `None` when it
-//! does not apply), times a weight from the model. One file per criterion;
-//! this module is the ordered registry.
-
-mod age_fit;
-mod birth_family_proximity;
-mod carer_preferences;
-mod culture;
-mod household_composition;
-mod kinship;
-mod language;
-mod needs_fit;
-mod past_declines;
-mod school_proximity;
+//! does not apply), times a weight from the model.
+//!
+//! One file per criterion: it declares its [`Spec`] (key, short label,
+//! parameters with ranges and defaults), its `value` and its typed `Reason`
+//! (with the one-line text as `Display`). The
+//! `registry!` list below is the only other place that names it, and its
+//! order is the output order. Adding a criterion is: its file, one registry
+//! line, its weight in each `models/*.toml` (and its parameters, when they
+//! differ from the defaults).
 
 use super::context::PairCtx;
+use std::fmt;
 
-/// The soft criteria, in registry (output) order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Criterion {
+/// A numeric parameter of a criterion, read from the model's `[params]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    /// Key in the model's `[params]` table (prefixed by the criterion's
+    /// subject, e.g. `school_half_minutes`).
+    pub key: &'static str,
+    /// What the parameter means.
+    pub doc: &'static str,
+    /// Smallest valid value.
+    pub min: f64,
+    /// Largest valid value.
+    pub max: f64,
+    /// Value when the model does not give one.
+    pub default: f64,
+}
+
+/// What a criterion declares about itself in its own file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spec {
+    /// Stable key used in models and outputs.
+    pub key: &'static str,
+    /// Short column label for report tables.
+    pub label: &'static str,
+    /// Parameters, in the order the criterion reads them (its `value` gets
+    /// their values as a slice in this order).
+    pub params: &'static [Param],
+}
+
+/// Builds the registry from one ordered list of `Variant => module`: the
+/// modules, the [`Criterion`] enum, [`Criterion::ALL`] and the dispatch to
+/// each module's `SPEC`, `value` and `reason`.
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $variant:ident => $module:ident, )+) => {
+        $( pub mod $module; )+
+
+        /// The soft criteria, in registry (output) order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Criterion {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        const COUNT: usize = [$(Criterion::$variant),+].len();
+
+        impl Criterion {
+            /// All criteria in registry order.
+            pub const ALL: [Criterion; COUNT] = [$(Criterion::$variant),+];
+
+            /// The criterion's own declaration.
+            pub fn spec(self) -> &'static Spec {
+                match self {
+                    $( Self::$variant => &$module::SPEC, )+
+                }
+            }
+
+            #[inline]
+            fn raw_value(self, ctx: &PairCtx<'_>, p: &[f64]) -> Option<f64> {
+                match self {
+                    $( Self::$variant => $module::value(ctx, p), )+
+                }
+            }
+
+            fn raw_reason(self, ctx: &PairCtx<'_>, p: &[f64]) -> Reason {
+                match self {
+                    $( Self::$variant => Reason::$variant($module::reason(ctx, p)), )+
+                }
+            }
+        }
+
+        /// Why a criterion gave its value: each criterion's own typed reason
+        /// (its file's `Reason`); `Display` gives the one-line text.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Reason {
+            $( $(#[$doc])* $variant($module::Reason), )+
+        }
+
+        impl fmt::Display for Reason {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $( Reason::$variant(r) => r.fmt(f), )+
+                }
+            }
+        }
+    };
+}
+
+registry! {
     /// How far inside the approved age range the child is.
-    AgeFit,
+    AgeFit => age_fit,
     /// Severity headroom and specialism for the child's needs.
-    NeedsFit,
+    NeedsFit => needs_fit,
     /// Travel time to the birth family.
-    BirthFamilyProximity,
+    BirthFamilyProximity => birth_family_proximity,
     /// Travel time to the child's school.
-    SchoolProximity,
+    SchoolProximity => school_proximity,
     /// The household speaks the child's language.
-    Language,
+    Language => language,
     /// The household is known kin of the child.
-    Kinship,
+    Kinship => kinship,
     /// Fit with the children already in the household.
-    HouseholdComposition,
+    HouseholdComposition => household_composition,
     /// The household's stated preferences (sex, ages).
-    CarerPreferences,
+    CarerPreferences => carer_preferences,
     /// Shared cultural community (special-category data; models may forbid it).
-    Culture,
+    Culture => culture,
     /// The officer has not declined this household for this child before.
-    PastDeclines,
+    PastDeclines => past_declines,
+    /// Travel time to the siblings who live apart from the child.
+    SiblingContact => sibling_contact,
 }
 
 impl Criterion {
-    /// All criteria in registry order.
-    pub const ALL: [Criterion; 10] = [
-        Self::AgeFit,
-        Self::NeedsFit,
-        Self::BirthFamilyProximity,
-        Self::SchoolProximity,
-        Self::Language,
-        Self::Kinship,
-        Self::HouseholdComposition,
-        Self::CarerPreferences,
-        Self::Culture,
-        Self::PastDeclines,
-    ];
+    /// Position in the registry (0-based).
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// Stable key used in models and outputs.
     pub fn key(self) -> &'static str {
-        match self {
-            Self::AgeFit => "age_fit",
-            Self::NeedsFit => "needs_fit",
-            Self::BirthFamilyProximity => "birth_family_proximity",
-            Self::SchoolProximity => "school_proximity",
-            Self::Language => "language",
-            Self::Kinship => "kinship",
-            Self::HouseholdComposition => "household_composition",
-            Self::CarerPreferences => "carer_preferences",
-            Self::Culture => "culture",
-            Self::PastDeclines => "past_declines",
-        }
+        self.spec().key
+    }
+
+    /// Short column label for report tables.
+    pub fn label(self) -> &'static str {
+        self.spec().label
     }
 
     /// Parses a key.
@@ -84,35 +151,18 @@ impl Criterion {
     /// Value in [0, 1], or `None` when the criterion does not apply.
     #[inline]
     pub fn value(self, ctx: &PairCtx<'_>) -> Option<f64> {
-        let v = match self {
-            Self::AgeFit => age_fit::value(ctx),
-            Self::NeedsFit => needs_fit::value(ctx),
-            Self::BirthFamilyProximity => birth_family_proximity::value(ctx),
-            Self::SchoolProximity => school_proximity::value(ctx),
-            Self::Language => language::value(ctx),
-            Self::Kinship => kinship::value(ctx),
-            Self::HouseholdComposition => household_composition::value(ctx),
-            Self::CarerPreferences => carer_preferences::value(ctx),
-            Self::Culture => culture::value(ctx),
-            Self::PastDeclines => past_declines::value(ctx),
-        };
-        v.map(|x| x.clamp(0.0, 1.0))
+        self.raw_value(ctx, ctx.model.params.of(self))
+            .map(|x| x.clamp(0.0, 1.0))
     }
 
-    /// One-line reason for the value.
+    /// Typed reason for the value.
+    pub fn why(self, ctx: &PairCtx<'_>) -> Reason {
+        self.raw_reason(ctx, ctx.model.params.of(self))
+    }
+
+    /// One-line reason for the value (the text of [`Criterion::why`]).
     pub fn reason(self, ctx: &PairCtx<'_>) -> String {
-        match self {
-            Self::AgeFit => age_fit::reason(ctx),
-            Self::NeedsFit => needs_fit::reason(ctx),
-            Self::BirthFamilyProximity => birth_family_proximity::reason(ctx),
-            Self::SchoolProximity => school_proximity::reason(ctx),
-            Self::Language => language::reason(ctx),
-            Self::Kinship => kinship::reason(ctx),
-            Self::HouseholdComposition => household_composition::reason(ctx),
-            Self::CarerPreferences => carer_preferences::reason(ctx),
-            Self::Culture => culture::reason(ctx),
-            Self::PastDeclines => past_declines::reason(ctx),
-        }
+        self.why(ctx).to_string()
     }
 }
 
