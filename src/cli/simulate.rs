@@ -99,13 +99,7 @@ fn simulate(files: &[PathBuf], out: &std::path::Path, replications: Option<u32>)
         r.timing.replications,
         r.timing.capacity_gap
     );
-    for n in [
-        "in_institutions",
-        "under3_in_institutions",
-        "placed",
-        "waiting",
-        "closure_residents",
-    ] {
+    for n in sim::HEADLINE_SERIES {
         if let Some(s) = r.series(n) {
             let [start, ..] = sim::report::band_numbers(&s.band(0));
             let [mean, lo, hi] = sim::report::band_numbers(&s.band(last));

@@ -19,6 +19,16 @@ pub mod report;
 pub mod scenario;
 
 pub use engine::{ChildState, ExitKind, Geography, PlanStats};
+
+/// The series a run is summed up by (the `simulate` command's lines and the
+/// API's job summary), in that order.
+pub const HEADLINE_SERIES: [&str; 5] = [
+    "in_institutions",
+    "under3_in_institutions",
+    "placed",
+    "waiting",
+    "closure_residents",
+];
 pub use scenario::{Scenario, ScenarioError, ScenarioSpec};
 
 use crate::domain::*;

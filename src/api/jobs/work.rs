@@ -122,13 +122,7 @@ fn write_files(r: &SimResult, dir: &std::path::Path) -> std::io::Result<Vec<Stri
 fn summary(r: &SimResult) -> serde_json::Value {
     let last = r.dates.len().saturating_sub(1);
     let mut series = serde_json::Map::new();
-    for n in [
-        "in_institutions",
-        "under3_in_institutions",
-        "placed",
-        "waiting",
-        "closure_residents",
-    ] {
+    for n in crate::sim::HEADLINE_SERIES {
         if let Some(s) = r.series(n) {
             series.insert(
                 n.to_owned(),
